@@ -1,0 +1,329 @@
+//! Command-line definitions only (clap). No logic: `config::Config::from_cli` turns this into
+//! the settings commands use.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Lists, creates, diffs and promotes Kubeflow Pipelines versions stored as Kubernetes
+/// resources (pipelines.kubeflow.org/v2beta1), resolving shared pipelines from a shared namespace.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-kfp",
+    bin_name = "kubectl kfp",
+    version,
+    max_term_width = 100,
+    after_help = "References: [NAMESPACE/]PIPELINE[@VERSION], VERSION = version name, object name, latest or sha256:<hex prefix>.\nExit codes: 0 ok, 1 differences (diff), 2 error, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes, spelled as kubectl spells them.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The kubeconfig cluster to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Namespace to work in (default: the context's namespace, else "default").
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Username to impersonate.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub impersonate: Option<String>,
+    /// Group to impersonate (repeatable).
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub impersonate_groups: Vec<String>,
+    /// Time to wait for one server request, e.g. 10s, 1m; 0 waits forever.
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub request_timeout: Option<String>,
+    /// Skip TLS certificate verification (insecure; prints a warning).
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+    /// Shared namespace to resolve pipelines from (env KUBECTL_KFP_SHARED_NAMESPACE; default kubeflow; "" turns sharing off).
+    #[arg(long, global = true, value_name = "NAMESPACE")]
+    pub shared_namespace: Option<String>,
+    /// Do not look in any shared namespace.
+    #[arg(long, global = true, conflicts_with = "shared_namespace")]
+    pub no_shared: bool,
+    /// Log verbosity (0-9); 6 and up log each request.
+    #[arg(short = 'v', long = "v", global = true, value_name = "LEVEL", default_value_t = 0)]
+    pub verbosity: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List pipelines of the namespace and the shared namespace, or the versions of one pipeline.
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show one pipeline version.
+    Get(GetArgs),
+    /// Create a pipeline version from a compiled pipeline.
+    Create(CreateArgs),
+    /// Compare two pipeline versions, or a version with a file (exit 1 when they differ).
+    Diff(DiffArgs),
+    /// Copy a pipeline version into another namespace or cluster.
+    Promote(PromoteArgs),
+    /// Show or change this plugin's settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the CustomResourceDefinitions this plugin expects (kubectl kfp crds | kubectl apply -f -).
+    Crds,
+    /// Print the client and server versions and whether the KFP resources are served.
+    Version(VersionArgs),
+    /// Print a shell completion script.
+    Completion(CompletionArgs),
+    /// Print completion candidates for a partial command line (used by the completion scripts).
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
+}
+
+/// Output formats for lists and objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+    Name,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortBy {
+    Name,
+    Age,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// A pipeline reference ([NAMESPACE/]PIPELINE) to list the versions of.
+    #[arg(value_name = "PIPELINE")]
+    pub reference: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Do not print the header row.
+    #[arg(long)]
+    pub no_headers: bool,
+    /// Label selector, e.g. team=ml,tier!=dev.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// List across all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Objects to fetch per request; continue tokens are followed.
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub chunk_size: u32,
+    /// Sort order (default: name for pipelines, newest first for versions).
+    #[arg(long, value_enum)]
+    pub sort_by: Option<SortBy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GetFormat {
+    Json,
+    Yaml,
+    Name,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// A version reference: [NAMESPACE/]PIPELINE[@VERSION].
+    pub reference: String,
+    /// Print the object instead of the summary.
+    #[arg(short = 'o', long, value_enum, conflicts_with = "spec")]
+    pub output: Option<GetFormat>,
+    /// Print only the pipeline spec (and the platform spec as a second document), as `create -f` takes it.
+    #[arg(long)]
+    pub spec: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    None,
+    Client,
+    Server,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WriteFormat {
+    Name,
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Pipeline to add the version to (default: the spec's pipelineInfo.name).
+    pub pipeline: Option<String>,
+    /// Compiled pipeline: IR YAML/JSON or the SDK's Kubernetes manifests; - reads stdin.
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Version name (default: the next free vN).
+    #[arg(long = "version", value_name = "NAME")]
+    pub version_name: Option<String>,
+    /// Display name of the version (and of the pipeline when it is created).
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+    /// Description of the version (and of the pipeline when it is created).
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Tag as KEY=VALUE (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// Where the pipeline's source code lives.
+    #[arg(long, value_name = "URL")]
+    pub code_source_url: Option<String>,
+    /// Create a version even when one with the same content exists.
+    #[arg(long)]
+    pub allow_duplicate: bool,
+    /// client: print what would be created; server: let the server check it without storing it.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+    pub dry_run: DryRun,
+    /// Output format of the result.
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<WriteFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Unified diff of the canonical YAML.
+    Text,
+    /// Changes in pipeline terms.
+    Summary,
+    /// Changes in pipeline terms as JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The version to compare from.
+    pub reference_a: String,
+    /// The version to compare to (default: the version before REF_A, or FILE with -f).
+    pub reference_b: Option<String>,
+    /// Compare REF_A with a local compiled pipeline.
+    #[arg(short = 'f', long = "filename", value_name = "FILE", conflicts_with = "reference_b")]
+    pub file: Option<PathBuf>,
+    /// Read REF_B from this kubeconfig context.
+    #[arg(long, value_name = "NAME")]
+    pub context_b: Option<String>,
+    /// Show changes in pipeline terms (same as -o summary).
+    #[arg(long)]
+    pub semantic: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<DiffFormat>,
+    /// Lines of context in the text diff.
+    #[arg(short = 'U', long = "unified", default_value_t = 3, value_name = "N")]
+    pub context_lines: usize,
+    /// Ignore pipelineSpec.sdkVersion.
+    #[arg(long)]
+    pub ignore_sdk_version: bool,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The version to promote: [NAMESPACE/]PIPELINE[@VERSION].
+    pub reference: String,
+    /// Target namespace (default: the current namespace).
+    #[arg(long, value_name = "NAMESPACE", conflicts_with = "to_shared")]
+    pub to: Option<String>,
+    /// Promote into the configured shared namespace.
+    #[arg(long)]
+    pub to_shared: bool,
+    /// Target kubeconfig context (another cluster).
+    #[arg(long, value_name = "NAME")]
+    pub to_context: Option<String>,
+    /// Version name in the target (default: the source's version name).
+    #[arg(long = "as-version", visible_alias = "as-name", value_name = "VERSION")]
+    pub as_version: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// client: print the objects; server: let the server check them without storing them.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+    pub dry_run: DryRun,
+    /// Output format of the result.
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<WriteFormat>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective settings and where each comes from.
+    View(ConfigViewArgs),
+    /// Change a setting in the config file.
+    Set(ConfigSetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigViewArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<GetFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SettingName {
+    SharedNamespace,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigSetArgs {
+    /// The setting to change.
+    #[arg(value_enum)]
+    pub setting: SettingName,
+    /// The new value; an empty value turns sharing off. With --context, only for that context.
+    pub value: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Print only the client version.
+    #[arg(long)]
+    pub client: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to print the script for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The words of the command line after `kubectl kfp`, the last one being completed.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
+}

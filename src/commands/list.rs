@@ -1,0 +1,299 @@
+//! `kubectl kfp list [PIPELINE]`: pipelines of the namespace plus the shared namespace, or the
+//! versions of one pipeline. Collect (API) → transform (rows, pure) → display (printer).
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Result;
+use jiff::Timestamp;
+use kube::ResourceExt;
+use kube::api::ListParams;
+
+use crate::cli::{ListArgs, OutputFormat, SortBy};
+use crate::client::{Action, Session, explain, is_forbidden, list_all, list_pages};
+use crate::digest;
+use crate::error::ExitStatus;
+use crate::output::{DataFormat, PlainTable, Printer, age, truncate};
+use crate::reference::{Reference, VersionSelector};
+use crate::resolve::{self, ResolvedPipeline, digest_of, newest_first, origin_label};
+use crate::resources::{ANNOTATION_PROMOTED_FROM, Pipeline, PipelineVersion};
+
+use super::{parse_reference, print_objects};
+
+pub async fn run(session: &Session, args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {
+    match &args.reference {
+        Some(text) => {
+            let reference = parse_reference(text)?;
+            if reference.version != VersionSelector::Latest {
+                return Err(crate::error::user_error_hint(
+                    format!("list takes a pipeline, not a version: {text:?}"),
+                    format!("drop the @VERSION part, or use: kubectl kfp get {text}"),
+                ));
+            }
+            list_versions(session, &reference, args, printer).await
+        }
+        None => list_pipelines(session, args, printer).await,
+    }
+}
+
+/// One pipeline with what the table shows about it.
+#[derive(Debug, Clone)]
+pub struct PipelineRow {
+    pub pipeline: Pipeline,
+    pub namespace: String,
+    pub shared: bool,
+    pub shadowed: bool,
+    pub version_count: usize,
+    pub latest_version: Option<String>,
+}
+
+async fn list_pipelines(session: &Session, args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {
+    let scopes: Vec<(Option<String>, bool)> = if args.all_namespaces {
+        vec![(None, false)]
+    } else {
+        let mut scopes = vec![(Some(session.namespace.clone()), false)];
+        if let Some(shared) = session.other_shared_namespace() {
+            scopes.push((Some(shared.to_string()), true));
+        }
+        scopes
+    };
+    let mut collected = Vec::new();
+    for (namespace, shared) in scopes {
+        match collect_namespace(session, namespace.as_deref(), shared, args).await {
+            Ok(found) => collected.push((found, shared)),
+            Err(err) if shared && err.downcast_ref::<ForbiddenShared>().is_some() => {
+                printer.warn(&format!(
+                    "cannot list pipelines in shared namespace {:?}: forbidden; showing namespace {:?} only",
+                    namespace.unwrap_or_default(),
+                    session.namespace
+                ));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    let shared_ns = session.shared.namespace.as_deref();
+    let mut rows = pipeline_rows(collected, shared_ns);
+    sort_pipeline_rows(&mut rows, args.sort_by.unwrap_or(SortBy::Name));
+    if rows.is_empty() {
+        printer.info(&empty_message(session, args.all_namespaces));
+        return Ok(ExitStatus::Success);
+    }
+    match args.output {
+        OutputFormat::Table | OutputFormat::Wide => {
+            printer.table(&pipeline_table(&rows, args.output == OutputFormat::Wide, !args.no_headers, Timestamp::now()))
+        }
+        OutputFormat::Json | OutputFormat::Yaml | OutputFormat::Name => {
+            let objects: Vec<&Pipeline> = rows.iter().map(|r| &r.pipeline).collect();
+            print_objects(printer, &objects, args.output, "pipeline")?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn empty_message(session: &Session, all_namespaces: bool) -> String {
+    if all_namespaces {
+        return "No pipelines found in any namespace.".to_string();
+    }
+    match session.other_shared_namespace() {
+        Some(shared) => format!("No pipelines found in namespace {} (shared namespace: {shared}).", session.namespace),
+        None => format!("No pipelines found in namespace {}.", session.namespace),
+    }
+}
+
+/// Marks a 403 on the shared namespace, which degrades to a warning.
+#[derive(Debug, thiserror::Error)]
+#[error("forbidden")]
+struct ForbiddenShared;
+
+/// Pipelines of one namespace (or all) with their versions. A 403 in the shared namespace
+/// comes back as [`ForbiddenShared`] so the caller can degrade to a warning.
+async fn collect_namespace(
+    session: &Session,
+    namespace: Option<&str>,
+    shared: bool,
+    args: &ListArgs,
+) -> Result<(Vec<Pipeline>, Vec<PipelineVersion>)> {
+    let mut params = ListParams::default().limit(args.chunk_size);
+    if let Some(selector) = &args.selector {
+        params = params.labels(selector);
+    }
+    let pipelines = match list_pages(&session.api::<Pipeline>(namespace), &params).await {
+        Ok(items) => items,
+        Err(err) if shared && is_forbidden(&err) => return Err(ForbiddenShared.into()),
+        Err(err) => return Err(explain(err, &Action::new("list", "pipelines", namespace), &session.server)),
+    };
+    if pipelines.is_empty() {
+        return Ok((pipelines, Vec::new()));
+    }
+    let versions = list_all(
+        &session.api::<PipelineVersion>(namespace),
+        &ListParams::default().limit(args.chunk_size),
+        &Action::new("list", "pipelineversions", namespace),
+        &session.server,
+    )
+    .await?;
+    Ok((pipelines, versions))
+}
+
+/// Joins pipelines with their versions and marks shared and shadowed ones.
+pub fn pipeline_rows(collected: Vec<((Vec<Pipeline>, Vec<PipelineVersion>), bool)>, shared_ns: Option<&str>) -> Vec<PipelineRow> {
+    let mut rows = Vec::new();
+    for ((pipelines, versions), shared_scope) in collected {
+        // Index versions by (namespace, pipeline name) once; membership is then checked per candidate.
+        let mut by_pipeline: HashMap<(String, String), Vec<&PipelineVersion>> = HashMap::new();
+        for v in &versions {
+            by_pipeline
+                .entry((v.namespace().unwrap_or_default(), v.pipeline_name().to_string()))
+                .or_default()
+                .push(v);
+        }
+        for pipeline in pipelines {
+            let namespace = pipeline.namespace().unwrap_or_default();
+            let mine: Vec<PipelineVersion> = by_pipeline
+                .get(&(namespace.clone(), pipeline.name_any()))
+                .map(|vs| vs.iter().filter(|v| v.belongs_to(&pipeline)).map(|v| (*v).clone()).collect())
+                .unwrap_or_default();
+            let latest = resolve::latest(&mine).map(PipelineVersion::version_name);
+            let shared = shared_scope || shared_ns == Some(namespace.as_str());
+            rows.push(PipelineRow {
+                pipeline,
+                namespace,
+                shared,
+                shadowed: false,
+                version_count: mine.len(),
+                latest_version: latest,
+            });
+        }
+    }
+    // A local pipeline shadows a shared one of the same name (only when both scopes were listed).
+    let local_names: Vec<String> = rows.iter().filter(|r| !r.shared).map(|r| r.pipeline.name_any()).collect();
+    for row in rows.iter_mut().filter(|r| r.shared) {
+        row.shadowed = local_names.contains(&row.pipeline.name_any());
+    }
+    rows
+}
+
+fn sort_pipeline_rows(rows: &mut [PipelineRow], sort_by: SortBy) {
+    match sort_by {
+        SortBy::Name => rows.sort_by(|a, b| {
+            a.pipeline.name_any().cmp(&b.pipeline.name_any()).then(a.shared.cmp(&b.shared)).then(a.namespace.cmp(&b.namespace))
+        }),
+        // Youngest first, like reading a changelog.
+        SortBy::Age => rows.sort_by(|a, b| {
+            let created = |r: &PipelineRow| r.pipeline.metadata.creation_timestamp.as_ref().map(|t| t.0);
+            created(b).cmp(&created(a)).then_with(|| a.pipeline.name_any().cmp(&b.pipeline.name_any()))
+        }),
+    }
+}
+
+pub fn pipeline_table(rows: &[PipelineRow], wide: bool, headers: bool, now: Timestamp) -> PlainTable {
+    let mut columns = vec!["NAME", "ORIGIN", "VERSIONS", "LATEST", "AGE"];
+    if wide {
+        columns.extend(["DISPLAY NAME", "DESCRIPTION"]);
+    }
+    let mut table = PlainTable::new(&columns, headers);
+    for row in rows {
+        let mut cells = vec![
+            row.pipeline.name_any(),
+            origin_label(&row.namespace, row.shared, row.shadowed),
+            row.version_count.to_string(),
+            row.latest_version.clone().unwrap_or_else(|| "<none>".into()),
+            age(row.pipeline.metadata.creation_timestamp.as_ref().map(|t| &t.0), now),
+        ];
+        if wide {
+            cells.push(row.pipeline.spec.display_name.clone().unwrap_or_default());
+            cells.push(truncate(row.pipeline.spec.description.as_deref().unwrap_or(""), 60));
+        }
+        table.push(cells);
+    }
+    table
+}
+
+async fn list_versions(session: &Session, reference: &Reference, args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {
+    let mut resolved = resolve::pipeline(session, reference, args.chunk_size).await?;
+    if args.selector.is_some() {
+        resolved.versions = resolve::versions_of(
+            session,
+            &resolved.namespace,
+            &resolved.pipeline,
+            args.selector.as_deref(),
+            args.chunk_size,
+        )
+        .await?;
+    }
+    let latest_uid = resolve::latest(&resolved.versions).and_then(|v| v.metadata.uid.clone());
+    let mut versions = std::mem::take(&mut resolved.versions);
+    if args.sort_by == Some(SortBy::Name) {
+        versions.sort_by_key(PipelineVersion::version_name);
+    } else {
+        versions.sort_by(newest_first);
+    }
+    if versions.is_empty() {
+        printer.info(&format!(
+            "No versions found for pipeline {}/{}.",
+            resolved.namespace,
+            resolved.pipeline.name_any()
+        ));
+        return Ok(ExitStatus::Success);
+    }
+    match args.output {
+        OutputFormat::Table | OutputFormat::Wide => printer.table(&version_table(
+            &resolved,
+            &versions,
+            latest_uid.as_deref(),
+            args.output == OutputFormat::Wide,
+            !args.no_headers,
+            Timestamp::now(),
+        )),
+        _ => print_objects(printer, &versions.iter().collect::<Vec<_>>(), args.output, "pipelineversion")?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+pub fn version_table(
+    resolved: &ResolvedPipeline,
+    versions: &[PipelineVersion],
+    latest_uid: Option<&str>,
+    wide: bool,
+    headers: bool,
+    now: Timestamp,
+) -> PlainTable {
+    let mut columns = vec!["VERSION", "ORIGIN", "DIGEST", "LATEST", "STATUS", "AGE"];
+    if wide {
+        columns.extend(["NAME", "DISPLAY NAME", "SDK", "TASKS", "PROMOTED FROM"]);
+    }
+    let origin = resolved.origin_label();
+    let mut table = PlainTable::new(&columns, headers);
+    for version in versions {
+        let is_latest = latest_uid.is_some() && version.metadata.uid.as_deref() == latest_uid;
+        let mut cells = vec![
+            version.version_name(),
+            origin.clone(),
+            digest::short(&digest_of(version)),
+            if is_latest { "*".into() } else { String::new() },
+            version.status_summary(),
+            age(version.metadata.creation_timestamp.as_ref().map(|t| &t.0), now),
+        ];
+        if wide {
+            let annotations: BTreeMap<String, String> = version.annotations().clone();
+            cells.extend([
+                version.name_any(),
+                version.spec.display_name.clone().unwrap_or_default(),
+                version.sdk_version().unwrap_or("-").to_string(),
+                version.task_count().to_string(),
+                annotations.get(ANNOTATION_PROMOTED_FROM).cloned().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        table.push(cells);
+    }
+    table
+}
+
+impl From<OutputFormat> for Option<DataFormat> {
+    fn from(format: OutputFormat) -> Self {
+        match format {
+            OutputFormat::Json => Some(DataFormat::Json),
+            OutputFormat::Yaml => Some(DataFormat::Yaml),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Resolving references against the cluster: which namespace a pipeline comes from (the
+//! current one, then the shared one), its versions, and which version a selector means.
+//! The choosing is pure (`latest`, `select`, `predecessor`) and unit-tested; the fetching is thin.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use anyhow::Result;
+use kube::ResourceExt;
+use kube::api::ListParams;
+
+use crate::client::{Action, Session, explain, is_forbidden, list_all};
+use crate::digest;
+use crate::error::UserError;
+use crate::reference::{Reference, VersionSelector};
+use crate::resources::{LABEL_PIPELINE_NAME, Pipeline, PipelineVersion};
+
+/// Where a pipeline was found relative to the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The current namespace, or a namespace the reference named.
+    Local,
+    /// The configured shared namespace.
+    Shared,
+}
+
+/// A pipeline with its versions, newest first.
+#[derive(Debug, Clone)]
+pub struct ResolvedPipeline {
+    pub namespace: String,
+    pub origin: Origin,
+    pub pipeline: Pipeline,
+    pub versions: Vec<PipelineVersion>,
+}
+
+impl ResolvedPipeline {
+    /// `kubeflow (shared)` or `team-a`.
+    pub fn origin_label(&self) -> String {
+        origin_label(&self.namespace, self.origin == Origin::Shared, false)
+    }
+}
+
+/// The ORIGIN column text.
+pub fn origin_label(namespace: &str, shared: bool, shadowed: bool) -> String {
+    match (shared, shadowed) {
+        (true, true) => format!("{namespace} (shared, shadowed)"),
+        (true, false) => format!("{namespace} (shared)"),
+        _ => namespace.to_string(),
+    }
+}
+
+/// Why a selector picks no single version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SelectError {
+    NoVersions,
+    NotFound,
+    Ambiguous(Vec<String>),
+}
+
+/// Orders versions newest first: creationTimestamp, ties broken by the greater UID (as KFP).
+pub fn newest_first(a: &PipelineVersion, b: &PipelineVersion) -> Ordering {
+    let created = |v: &PipelineVersion| v.metadata.creation_timestamp.as_ref().map(|t| t.0);
+    created(b).cmp(&created(a)).then_with(|| b.metadata.uid.cmp(&a.metadata.uid))
+}
+
+/// The latest version of a list in any order.
+pub fn latest(versions: &[PipelineVersion]) -> Option<&PipelineVersion> {
+    versions.iter().min_by(|a, b| newest_first(a, b))
+}
+
+/// The content digest of a version: the stored annotation, else computed.
+pub fn digest_of(version: &PipelineVersion) -> String {
+    match version.stored_digest() {
+        Some(d) if d.starts_with("sha256:") => d.to_string(),
+        _ => digest::of(&version.spec.pipeline_spec, version.spec.platform_spec.as_ref()),
+    }
+}
+
+/// Picks the version a selector means from a pipeline's versions (newest first).
+pub fn select<'a>(versions: &'a [PipelineVersion], selector: &VersionSelector) -> Result<&'a PipelineVersion, SelectError> {
+    if versions.is_empty() {
+        return Err(SelectError::NoVersions);
+    }
+    let matches: Vec<&PipelineVersion> = match selector {
+        VersionSelector::Latest => return latest(versions).ok_or(SelectError::NoVersions),
+        VersionSelector::Named(name) => versions
+            .iter()
+            .filter(|v| v.spec.version_name.as_deref() == Some(name.as_str()) || v.name_any() == *name)
+            .collect(),
+        VersionSelector::Digest(prefix) => {
+            versions.iter().filter(|v| digest::matches_prefix(&digest_of(v), prefix)).collect()
+        }
+    };
+    match matches.as_slice() {
+        [] => Err(SelectError::NotFound),
+        [one] => Ok(one),
+        many => Err(SelectError::Ambiguous(
+            many.iter()
+                .map(|v| format!("{} (object {}, {})", v.version_name(), v.name_any(), digest::short(&digest_of(v))))
+                .collect(),
+        )),
+    }
+}
+
+/// The version created just before `version` in the same pipeline.
+pub fn predecessor<'a>(versions: &'a [PipelineVersion], version: &PipelineVersion) -> Option<&'a PipelineVersion> {
+    versions
+        .iter()
+        .filter(|v| newest_first(v, version) == Ordering::Greater)
+        .min_by(|a, b| newest_first(a, b))
+}
+
+/// Lists a namespace's versions that may belong to `pipeline`: those labelled with its name
+/// plus those without the label (matched on spec.pipelineName), in two label-selected lists so
+/// other pipelines' versions are never transferred.
+pub async fn versions_of(
+    session: &Session,
+    namespace: &str,
+    pipeline: &Pipeline,
+    selector: Option<&str>,
+    chunk_size: u32,
+) -> Result<Vec<PipelineVersion>> {
+    let api = session.api::<PipelineVersion>(Some(namespace));
+    let action = Action::new("list", "pipelineversions", Some(namespace));
+    let name = pipeline.name_any();
+    let extra = selector.map(|s| format!(",{s}")).unwrap_or_default();
+    let mut versions = Vec::new();
+    for label in [format!("{LABEL_PIPELINE_NAME}={name}"), format!("!{LABEL_PIPELINE_NAME}")] {
+        let params = ListParams::default().labels(&format!("{label}{extra}")).limit(chunk_size);
+        let page = list_all(&api, &params, &action, &session.server).await?;
+        versions.extend(page.into_iter().filter(|v| v.belongs_to(pipeline)));
+    }
+    versions.sort_by(newest_first);
+    Ok(versions)
+}
+
+/// Looks a pipeline up: in the reference's namespace, else the current namespace then the
+/// shared one (a local pipeline shadows a shared one of the same name).
+pub async fn pipeline(session: &Session, reference: &Reference, chunk_size: u32) -> Result<ResolvedPipeline> {
+    let mut candidates = vec![];
+    match &reference.namespace {
+        Some(ns) => {
+            let shared = session.shared.namespace.as_deref() == Some(ns.as_str());
+            candidates.push((ns.clone(), if shared { Origin::Shared } else { Origin::Local }));
+        }
+        None => {
+            candidates.push((session.namespace.clone(), Origin::Local));
+            if let Some(shared) = session.other_shared_namespace() {
+                candidates.push((shared.to_string(), Origin::Shared));
+            }
+        }
+    }
+    let mut forbidden_shared = None;
+    for (namespace, origin) in &candidates {
+        let api = session.api::<Pipeline>(Some(namespace));
+        match api.get_opt(&reference.pipeline).await {
+            Ok(Some(pipeline)) => {
+                let versions = versions_of(session, namespace, &pipeline, None, chunk_size).await?;
+                return Ok(ResolvedPipeline { namespace: namespace.clone(), origin: *origin, pipeline, versions });
+            }
+            Ok(None) => {}
+            Err(err) if *origin == Origin::Shared && reference.namespace.is_none() && is_forbidden(&err) => {
+                forbidden_shared = Some(namespace.clone());
+            }
+            Err(err) => {
+                let action = Action::new("get", "pipelines", Some(namespace)).named(&reference.pipeline);
+                return Err(explain(err, &action, &session.server));
+            }
+        }
+    }
+    Err(not_found(reference, &candidates, forbidden_shared).into())
+}
+
+fn not_found(reference: &Reference, candidates: &[(String, Origin)], forbidden_shared: Option<String>) -> UserError {
+    let name = &reference.pipeline;
+    let message = match candidates {
+        [(local, _), (shared, Origin::Shared)] => {
+            format!("pipeline {name:?} not found in namespace {local:?} or shared namespace {shared:?}")
+        }
+        [(ns, _), ..] => format!("pipeline {name:?} not found in namespace {ns:?}"),
+        [] => format!("pipeline {name:?} not found"),
+    };
+    let error = UserError::new(message);
+    match forbidden_shared {
+        Some(shared) => error.with_hint(format!(
+            "you may not read the shared namespace {shared:?}; ask for read access there, or name the namespace (NAMESPACE/{name})"
+        )),
+        None => error.with_hint("list the pipelines you can see with: kubectl kfp list"),
+    }
+}
+
+/// Resolves a reference to one version.
+pub async fn version(session: &Session, reference: &Reference, chunk_size: u32) -> Result<(ResolvedPipeline, PipelineVersion)> {
+    let resolved = pipeline(session, reference, chunk_size).await?;
+    let chosen = select(&resolved.versions, &reference.version)
+        .map_err(|err| select_error(err, reference, &resolved))?
+        .clone();
+    Ok((resolved, chosen))
+}
+
+/// Words a selection failure for the user.
+pub fn select_error(err: SelectError, reference: &Reference, resolved: &ResolvedPipeline) -> UserError {
+    let place = format!("pipeline {:?} in namespace {:?}", resolved.pipeline.name_any(), resolved.namespace);
+    match err {
+        SelectError::NoVersions => UserError::new(format!("{place} has no versions"))
+            .with_hint(format!("create one with: kubectl kfp create {} -f FILE", resolved.pipeline.name_any())),
+        SelectError::NotFound => UserError::new(format!("version {:?} not found in {place}", selector_text(reference)))
+            .with_hint(format!("list its versions with: kubectl kfp list {}/{}", resolved.namespace, resolved.pipeline.name_any())),
+        SelectError::Ambiguous(candidates) => UserError::new(format!(
+            "version {:?} is ambiguous in {place}: it matches {}",
+            selector_text(reference),
+            candidates.join(", ")
+        ))
+        .with_hint("use a longer digest prefix or the object name"),
+    }
+}
+
+fn selector_text(reference: &Reference) -> String {
+    match &reference.version {
+        VersionSelector::Latest => "latest".to_string(),
+        VersionSelector::Named(n) => n.clone(),
+        VersionSelector::Digest(d) => format!("sha256:{d}"),
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Origin::Local => "local",
+            Origin::Shared => "shared",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::API_VERSION;
+    use serde_json::json;
+
+    fn version(name: &str, version_name: &str, created: &str, uid: &str) -> PipelineVersion {
+        serde_json::from_value(json!({
+            "apiVersion": API_VERSION, "kind": "PipelineVersion",
+            "metadata": {"name": name, "uid": uid, "creationTimestamp": created},
+            "spec": {"pipelineName": "p", "versionName": version_name, "pipelineSpec": {"n": name}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn latest_breaks_timestamp_ties_by_greater_uid() {
+        let versions = vec![
+            version("p-a", "a", "2026-01-01T00:00:00Z", "0001"),
+            version("p-b", "b", "2026-01-02T00:00:00Z", "0002"),
+            version("p-c", "c", "2026-01-02T00:00:00Z", "0003"),
+        ];
+        assert_eq!(latest(&versions).unwrap().version_name(), "c");
+        let mut sorted = versions.clone();
+        sorted.sort_by(newest_first);
+        let names: Vec<String> = sorted.iter().map(|v| v.version_name()).collect();
+        assert_eq!(names, ["c", "b", "a"]);
+        assert_eq!(predecessor(&versions, &sorted[0]).unwrap().version_name(), "b");
+        assert_eq!(predecessor(&versions, &sorted[1]).unwrap().version_name(), "a");
+        assert!(predecessor(&versions, &sorted[2]).is_none());
+    }
+
+    #[test]
+    fn select_by_name_object_name_and_digest() {
+        let versions = vec![
+            version("p-v1", "v1", "2026-01-01T00:00:00Z", "1"),
+            version("p-v2", "v2", "2026-01-02T00:00:00Z", "2"),
+        ];
+        let named = |n: &str| select(&versions, &VersionSelector::Named(n.into())).map(|v| v.name_any());
+        assert_eq!(named("v1"), Ok("p-v1".into()));
+        assert_eq!(named("p-v2"), Ok("p-v2".into()));
+        assert_eq!(named("v9"), Err(SelectError::NotFound));
+        let digest = digest_of(&versions[0]);
+        let prefix = digest["sha256:".len().."sha256:".len() + 8].to_string();
+        assert_eq!(select(&versions, &VersionSelector::Digest(prefix)).map(|v| v.name_any()), Ok("p-v1".into()));
+        assert_eq!(select(&[], &VersionSelector::Latest).err(), Some(SelectError::NoVersions));
+    }
+
+    #[test]
+    fn ambiguous_selection_lists_candidates() {
+        // One version's versionName is another's object name.
+        let versions = vec![
+            version("x", "v1", "2026-01-01T00:00:00Z", "1"),
+            version("v1", "v2", "2026-01-02T00:00:00Z", "2"),
+        ];
+        match select(&versions, &VersionSelector::Named("v1".into())) {
+            Err(SelectError::Ambiguous(c)) => assert_eq!(c.len(), 2, "{c:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
