@@ -59,7 +59,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, conflicts_with = "shared_namespace")]
     pub no_shared: bool,
     /// Log verbosity (0-9); 6 and up log each request.
-    #[arg(short = 'v', long = "v", global = true, value_name = "LEVEL", default_value_t = 0)]
+    #[arg(
+        short = 'v',
+        long = "v",
+        global = true,
+        value_name = "LEVEL",
+        default_value_t = 0
+    )]
     pub verbosity: u8,
 }
 
@@ -216,13 +222,20 @@ pub enum DiffFormat {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The version to compare from.
-    pub reference_a: String,
+    /// The version to compare from: [NAMESPACE/]PIPELINE[@VERSION].
+    #[arg(value_name = "REF_A")]
+    pub reference_a: Option<String>,
     /// The version to compare to (default: the version before REF_A, or FILE with -f).
+    #[arg(value_name = "REF_B")]
     pub reference_b: Option<String>,
-    /// Compare REF_A with a local compiled pipeline.
-    #[arg(short = 'f', long = "filename", value_name = "FILE", conflicts_with = "reference_b")]
-    pub file: Option<PathBuf>,
+    /// A local compiled pipeline to compare with (twice: compare two files).
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE",
+        conflicts_with = "reference_b"
+    )]
+    pub files: Vec<PathBuf>,
     /// Read REF_B from this kubeconfig context.
     #[arg(long, value_name = "NAME")]
     pub context_b: Option<String>,

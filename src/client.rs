@@ -48,11 +48,22 @@ impl Session {
             connection.context = Some(context.to_string());
         }
         let (kube_config, context, cluster) = load(&connection).await?;
-        let server = kube_config.cluster_url.to_string().trim_end_matches('/').to_string();
-        let namespace = config.namespace.clone().unwrap_or_else(|| kube_config.default_namespace.clone());
+        let server = kube_config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_string();
+        let namespace = config
+            .namespace
+            .clone()
+            .unwrap_or_else(|| kube_config.default_namespace.clone());
         let shared = config.shared.resolve(context.as_deref());
-        let client = Client::try_from(kube_config)
-            .map_err(|err| UserError::new(format!("cannot set up a client for {server}: {}", innermost(&err))))?;
+        let client = Client::try_from(kube_config).map_err(|err| {
+            UserError::new(format!(
+                "cannot set up a client for {server}: {}",
+                innermost(&err)
+            ))
+        })?;
         Ok(Session {
             client,
             context,
@@ -77,7 +88,10 @@ impl Session {
 
     /// The shared namespace, unless sharing is off or it is the current namespace.
     pub fn other_shared_namespace(&self) -> Option<&str> {
-        self.shared.namespace.as_deref().filter(|ns| *ns != self.namespace)
+        self.shared
+            .namespace
+            .as_deref()
+            .filter(|ns| *ns != self.namespace)
     }
 }
 
@@ -90,35 +104,52 @@ async fn load(settings: &ConnectionSettings) -> Result<(kube::Config, Option<Str
     };
     let kubeconfig = match &settings.kubeconfig {
         Some(path) => Some(Kubeconfig::read_from(path).map_err(|err| {
-            UserError::new(format!("cannot read kubeconfig {}: {}", path.display(), innermost(&err)))
+            UserError::new(format!(
+                "cannot read kubeconfig {}: {}",
+                path.display(),
+                innermost(&err)
+            ))
         })?),
         None => match Kubeconfig::from_env() {
             Ok(Some(k)) => Some(k),
             Ok(None) => default_kubeconfig()?,
             Err(err) => {
-                return Err(UserError::new(format!("cannot read the kubeconfig files in KUBECONFIG: {}", innermost(&err)))
-                    .into());
+                return Err(UserError::new(format!(
+                    "cannot read the kubeconfig files in KUBECONFIG: {}",
+                    innermost(&err)
+                ))
+                .into());
             }
         },
     };
     let (mut config, context, cluster) = match kubeconfig {
         Some(kubeconfig) => {
-            let context_name = options.context.clone().or_else(|| kubeconfig.current_context.clone());
+            let context_name = options
+                .context
+                .clone()
+                .or_else(|| kubeconfig.current_context.clone());
             if let Some(name) = &options.context
                 && !kubeconfig.contexts.iter().any(|c| &c.name == name)
             {
-                return Err(UserError::new(format!("context {name:?} not found in the kubeconfig"))
-                    .with_hint("list contexts with: kubectl config get-contexts")
-                    .into());
+                return Err(
+                    UserError::new(format!("context {name:?} not found in the kubeconfig"))
+                        .with_hint("list contexts with: kubectl config get-contexts")
+                        .into(),
+                );
             }
             let cluster_name = options.cluster.clone().or_else(|| {
-                let context = kubeconfig.contexts.iter().find(|c| Some(&c.name) == context_name.as_ref())?;
+                let context = kubeconfig
+                    .contexts
+                    .iter()
+                    .find(|c| Some(&c.name) == context_name.as_ref())?;
                 context.context.as_ref().map(|c| c.cluster.clone())
             });
-            let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|err| {
-                UserError::new(format!("invalid kubeconfig: {}", innermost(&err)))
-                    .with_hint("check it with: kubectl config view")
-            })?;
+            let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(|err| {
+                    UserError::new(format!("invalid kubeconfig: {}", innermost(&err)))
+                        .with_hint("check it with: kubectl config view")
+                })?;
             (config, context_name, cluster_name)
         }
         None => {
@@ -154,9 +185,14 @@ fn default_kubeconfig() -> Result<Option<Kubeconfig>> {
     if !path.exists() {
         return Ok(None);
     }
-    Kubeconfig::read_from(&path)
-        .map(Some)
-        .map_err(|err| UserError::new(format!("cannot read kubeconfig {}: {}", path.display(), innermost(&err))).into())
+    Kubeconfig::read_from(&path).map(Some).map_err(|err| {
+        UserError::new(format!(
+            "cannot read kubeconfig {}: {}",
+            path.display(),
+            innermost(&err)
+        ))
+        .into()
+    })
 }
 
 /// What a request was trying to do, for error messages.
@@ -208,16 +244,29 @@ pub fn explain(err: kube::Error, action: &Action<'_>, server: &str) -> anyhow::E
             let code = status.code;
             let message = status.message.trim();
             match code {
-                401 => UserError::new(format!("cannot {what}: the server at {server} rejected the credentials (401 Unauthorized)"))
-                    .with_hint("check the user of this kubeconfig context, or log in again")
-                    .into(),
+                401 => UserError::new(format!(
+                    "cannot {what}: the server at {server} rejected the credentials (401 Unauthorized)"
+                ))
+                .with_hint("check the user of this kubeconfig context, or log in again")
+                .into(),
                 403 => {
-                    let user = forbidden_user(message).map(|u| format!(" for user {u:?}")).unwrap_or_default();
+                    let user = forbidden_user(message)
+                        .map(|u| format!(" for user {u:?}"))
+                        .unwrap_or_default();
                     let hint = match action.verb {
-                        "get" | "list" | "watch" => format!("ask for read access to {} in {}", action.resource, ns_text(action)),
-                        _ => format!("ask for the edit role in {}, or write to a namespace you can edit", ns_text(action)),
+                        "get" | "list" | "watch" => format!(
+                            "ask for read access to {} in {}",
+                            action.resource,
+                            ns_text(action)
+                        ),
+                        _ => format!(
+                            "ask for the edit role in {}, or write to a namespace you can edit",
+                            ns_text(action)
+                        ),
                     };
-                    UserError::new(format!("cannot {what}: forbidden{user}")).with_hint(hint).into()
+                    UserError::new(format!("cannot {what}: forbidden{user}"))
+                        .with_hint(hint)
+                        .into()
                 }
                 404 if status.details.as_ref().is_none_or(|d| d.name.is_empty()) => not_served(server),
                 404 => UserError::new(format!("cannot {what}: not found")).into(),
@@ -225,9 +274,12 @@ pub fn explain(err: kube::Error, action: &Action<'_>, server: &str) -> anyhow::E
                 _ => UserError::new(format!("cannot {what}: {message} ({code} {})", status.reason)).into(),
             }
         }
-        _ => UserError::new(format!("cannot {what}: cannot reach the Kubernetes API server at {server}: {}", innermost(&err)))
-            .with_hint("check that the cluster is running and the kubeconfig points at it (kubectl cluster-info)")
-            .into(),
+        _ => UserError::new(format!(
+            "cannot {what}: cannot reach the Kubernetes API server at {server}: {}",
+            innermost(&err)
+        ))
+        .with_hint("check that the cluster is running and the kubeconfig points at it (kubectl cluster-info)")
+        .into(),
     }
 }
 
@@ -300,11 +352,18 @@ where
 }
 
 /// [`list_pages`] with errors explained for the user.
-pub async fn list_all<K>(api: &Api<K>, params: &ListParams, action: &Action<'_>, server: &str) -> Result<Vec<K>>
+pub async fn list_all<K>(
+    api: &Api<K>,
+    params: &ListParams,
+    action: &Action<'_>,
+    server: &str,
+) -> Result<Vec<K>>
 where
     K: Clone + DeserializeOwned + fmt::Debug,
 {
-    list_pages(api, params).await.map_err(|err| explain(err, action, server))
+    list_pages(api, params)
+        .await
+        .map_err(|err| explain(err, action, server))
 }
 
 /// How long completion waits for the cluster before giving up silently.
@@ -324,8 +383,14 @@ mod tests {
     #[test]
     fn actions_read_as_sentences() {
         let action = Action::new("create", "pipelineversions", Some("kubeflow")).named("train-v1");
-        assert_eq!(action.describe(), "create pipelineversion \"train-v1\" in namespace \"kubeflow\"");
-        assert_eq!(Action::new("list", "pipelines", None).describe(), "list pipelines in all namespaces");
+        assert_eq!(
+            action.describe(),
+            "create pipelineversion \"train-v1\" in namespace \"kubeflow\""
+        );
+        assert_eq!(
+            Action::new("list", "pipelines", None).describe(),
+            "list pipelines in all namespaces"
+        );
     }
 }
 
@@ -340,12 +405,18 @@ pub struct KubeconfigDefaults {
 pub async fn kubeconfig_defaults(settings: &ConnectionSettings) -> KubeconfigDefaults {
     let kubeconfig = match &settings.kubeconfig {
         Some(path) => Kubeconfig::read_from(path).ok(),
-        None => Kubeconfig::from_env().ok().flatten().or_else(|| default_kubeconfig().ok().flatten()),
+        None => Kubeconfig::from_env()
+            .ok()
+            .flatten()
+            .or_else(|| default_kubeconfig().ok().flatten()),
     };
     let Some(kubeconfig) = kubeconfig else {
         return KubeconfigDefaults::default();
     };
-    let context = settings.context.clone().or_else(|| kubeconfig.current_context.clone());
+    let context = settings
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone());
     let namespace = kubeconfig
         .contexts
         .iter()
@@ -353,4 +424,46 @@ pub async fn kubeconfig_defaults(settings: &ConnectionSettings) -> KubeconfigDef
         .and_then(|c| c.context.as_ref())
         .and_then(|c| c.namespace.clone());
     KubeconfigDefaults { context, namespace }
+}
+
+/// Asks the server whether the session's user may `verb` `resource` in `namespace`
+/// (SelfSubjectAccessReview), so a command can refuse before writing anything.
+pub async fn can_i(session: &Session, verb: &str, resource: &str, namespace: &str) -> Result<bool> {
+    use k8s_openapi::api::authorization::v1::{
+        ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    };
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                group: Some(crate::resources::GROUP.to_string()),
+                version: Some(crate::resources::VERSION.to_string()),
+                resource: Some(resource.to_string()),
+                verb: Some(verb.to_string()),
+                namespace: Some(namespace.to_string()),
+                ..ResourceAttributes::default()
+            }),
+            ..SelfSubjectAccessReviewSpec::default()
+        },
+        ..SelfSubjectAccessReview::default()
+    };
+    let api: Api<SelfSubjectAccessReview> = Api::all(session.client.clone());
+    let answer = api.create(&Default::default(), &review).await.map_err(|err| {
+        explain(
+            err,
+            &Action::new("create", "selfsubjectaccessreviews", None),
+            &session.server,
+        )
+    })?;
+    Ok(answer.status.is_some_and(|s| s.allowed))
+}
+
+/// The user name the server sees (SelfSubjectReview), for messages; None when unavailable.
+pub async fn whoami(session: &Session) -> Option<String> {
+    use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+    let api: Api<SelfSubjectReview> = Api::all(session.client.clone());
+    let review = api
+        .create(&Default::default(), &SelfSubjectReview::default())
+        .await
+        .ok()?;
+    review.status?.user_info?.username
 }

@@ -80,7 +80,11 @@ impl fmt::Display for Source {
             Source::Flag { name } => write!(f, "flag {name}"),
             Source::Env { name } => write!(f, "env {name}"),
             Source::ContextConfig { path, context } => {
-                write!(f, "config file {} (contexts.{context}.sharedNamespace)", path.display())
+                write!(
+                    f,
+                    "config file {} (contexts.{context}.sharedNamespace)",
+                    path.display()
+                )
             }
             Source::GlobalConfig { path } => write!(f, "config file {} (sharedNamespace)", path.display()),
             Source::Kubeconfig { context: Some(c) } => write!(f, "kubeconfig context {c:?}"),
@@ -136,7 +140,10 @@ impl Config {
             check_namespace(ns, "--namespace")?;
         }
         let env = std::env::var(ENV_SHARED_NAMESPACE).ok();
-        for (value, origin) in [(&global.shared_namespace, "--shared-namespace"), (&env, ENV_SHARED_NAMESPACE)] {
+        for (value, origin) in [
+            (&global.shared_namespace, "--shared-namespace"),
+            (&env, ENV_SHARED_NAMESPACE),
+        ] {
             if let Some(ns) = value.as_deref().filter(|ns| !ns.is_empty()) {
                 check_namespace(ns, origin)?;
             }
@@ -171,15 +178,40 @@ impl SharedNamespaceSettings {
     pub fn resolve(&self, context: Option<&str>) -> SharedNamespace {
         let path = &self.file_path;
         let chosen = if self.no_shared_flag {
-            (None, Source::Flag { name: "--no-shared".into() })
+            (
+                None,
+                Source::Flag {
+                    name: "--no-shared".into(),
+                },
+            )
         } else if let Some(ns) = &self.flag {
-            (Some(ns.clone()), Source::Flag { name: "--shared-namespace".into() })
+            (
+                Some(ns.clone()),
+                Source::Flag {
+                    name: "--shared-namespace".into(),
+                },
+            )
         } else if let Some(ns) = &self.env {
-            (Some(ns.clone()), Source::Env { name: ENV_SHARED_NAMESPACE.into() })
+            (
+                Some(ns.clone()),
+                Source::Env {
+                    name: ENV_SHARED_NAMESPACE.into(),
+                },
+            )
         } else if let Some((ctx, ns)) = context.and_then(|c| {
-            self.file.contexts.get(c).and_then(|s| s.shared_namespace.clone()).map(|ns| (c, ns))
+            self.file
+                .contexts
+                .get(c)
+                .and_then(|s| s.shared_namespace.clone())
+                .map(|ns| (c, ns))
         }) {
-            (Some(ns), Source::ContextConfig { path: path.clone(), context: ctx.to_string() })
+            (
+                Some(ns),
+                Source::ContextConfig {
+                    path: path.clone(),
+                    context: ctx.to_string(),
+                },
+            )
         } else if let Some(ns) = &self.file.shared_namespace {
             (Some(ns.clone()), Source::GlobalConfig { path: path.clone() })
         } else {
@@ -200,7 +232,9 @@ impl ConfigFile {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
             Err(err) => {
-                return Err(anyhow::Error::new(err).context(format!("cannot read config file {}", path.display())));
+                return Err(
+                    anyhow::Error::new(err).context(format!("cannot read config file {}", path.display()))
+                );
             }
         };
         ConfigFile::parse(&text).map_err(|err| {
@@ -209,9 +243,16 @@ impl ConfigFile {
                 _ => String::new(),
             };
             // serde_yaml repeats the position in its message; keep only the reason.
-            let reason = err.message.split(" at line ").next().unwrap_or(&err.message).to_string();
+            let reason = err
+                .message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&err.message)
+                .to_string();
             UserError::new(format!("invalid config file {}{place}: {reason}", path.display()))
-                .with_hint(format!("fix or remove the file, or point {ENV_CONFIG_PATH} at another one"))
+                .with_hint(format!(
+                    "fix or remove the file, or point {ENV_CONFIG_PATH} at another one"
+                ))
                 .into()
         })
     }
@@ -226,11 +267,16 @@ impl ConfigFile {
     /// Writes the file atomically (temporary file, then rename), creating its folder.
     pub fn save(&self, path: &Path) -> Result<()> {
         let text = yaml::to_string(self)?;
-        let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(folder).with_context(|| format!("cannot create folder {}", folder.display()))?;
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create folder {}", folder.display()))?;
         let temporary = folder.join(format!(".config.yaml.{}", std::process::id()));
         std::fs::write(&temporary, text).with_context(|| format!("cannot write {}", temporary.display()))?;
-        std::fs::rename(&temporary, path).with_context(|| format!("cannot write config file {}", path.display()))?;
+        std::fs::rename(&temporary, path)
+            .with_context(|| format!("cannot write config file {}", path.display()))?;
         Ok(())
     }
 }
@@ -240,7 +286,10 @@ pub fn config_path() -> PathBuf {
     if let Some(path) = std::env::var_os(ENV_CONFIG_PATH).filter(|p| !p.is_empty()) {
         return PathBuf::from(path);
     }
-    dirs::config_dir().unwrap_or_else(|| PathBuf::from(".")).join("kubectl-kfp").join("config.yaml")
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("kubectl-kfp")
+        .join("config.yaml")
 }
 
 /// Checks a namespace given by the user, naming where it came from.
@@ -265,11 +314,15 @@ pub fn parse_duration(text: &str) -> Result<Option<Duration>, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err("expected a number".into());
         }
-        let number: f64 = rest[..digits].parse().map_err(|_| "expected a number".to_string())?;
+        let number: f64 = rest[..digits]
+            .parse()
+            .map_err(|_| "expected a number".to_string())?;
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let seconds_per_unit = match &rest[..unit_len] {
@@ -305,11 +358,26 @@ mod tests {
     #[test]
     fn precedence_flag_env_context_global_default() {
         let ns = |s: SharedNamespace| s.namespace;
-        assert_eq!(ns(settings(Some("f"), Some("e"), FILE).resolve(Some("prod"))), Some("f".into()));
-        assert_eq!(ns(settings(None, Some("e"), FILE).resolve(Some("prod"))), Some("e".into()));
-        assert_eq!(ns(settings(None, None, FILE).resolve(Some("prod"))), Some("prod-ns".into()));
-        assert_eq!(ns(settings(None, None, FILE).resolve(Some("dev"))), Some("global-ns".into()));
-        assert_eq!(ns(settings(None, None, "").resolve(Some("dev"))), Some("kubeflow".into()));
+        assert_eq!(
+            ns(settings(Some("f"), Some("e"), FILE).resolve(Some("prod"))),
+            Some("f".into())
+        );
+        assert_eq!(
+            ns(settings(None, Some("e"), FILE).resolve(Some("prod"))),
+            Some("e".into())
+        );
+        assert_eq!(
+            ns(settings(None, None, FILE).resolve(Some("prod"))),
+            Some("prod-ns".into())
+        );
+        assert_eq!(
+            ns(settings(None, None, FILE).resolve(Some("dev"))),
+            Some("global-ns".into())
+        );
+        assert_eq!(
+            ns(settings(None, None, "").resolve(Some("dev"))),
+            Some("kubeflow".into())
+        );
         assert_eq!(settings(None, None, "").resolve(None).source, Source::Default);
     }
 
@@ -326,7 +394,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_survive_a_round_trip() {
-        let file = ConfigFile::parse("other: [1, 2]\ncontexts:\n  a: {sharedNamespace: x, note: keep}\n").unwrap();
+        let file =
+            ConfigFile::parse("other: [1, 2]\ncontexts:\n  a: {sharedNamespace: x, note: keep}\n").unwrap();
         let text = yaml::to_string(&file).unwrap();
         assert_eq!(ConfigFile::parse(&text).unwrap(), file);
         assert!(text.contains("note: keep") && text.contains("other:"), "{text}");

@@ -56,7 +56,9 @@ pub fn short(digest: &str) -> String {
 
 /// Whether `digest` (`sha256:<hex>`) starts with the hex `prefix`.
 pub fn matches_prefix(digest: &str, prefix: &str) -> bool {
-    digest.strip_prefix("sha256:").is_some_and(|hex| hex.starts_with(prefix))
+    digest
+        .strip_prefix("sha256:")
+        .is_some_and(|hex| hex.starts_with(prefix))
 }
 
 #[cfg(test)]
@@ -82,7 +84,10 @@ mod tests {
     #[test]
     fn canonical_bytes_are_documented_form() {
         let bytes = canonical_json(&json!({"b": 1, "a": 0.5}), Some(&json!({"k": true})));
-        assert_eq!(String::from_utf8(bytes).unwrap(), r#"{"pipelineSpec":{"a":0.5,"b":1},"platformSpec":{"k":true}}"#);
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            r#"{"pipelineSpec":{"a":0.5,"b":1},"platformSpec":{"k":true}}"#
+        );
     }
 
     #[test]

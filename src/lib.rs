@@ -31,7 +31,11 @@ pub fn run() -> ExitStatus {
         Err(err) => {
             // clap prints usage errors to stderr (exit 2) and help/version to stdout (exit 0).
             let _ = err.print();
-            return if err.use_stderr() { ExitStatus::Error } else { ExitStatus::Success };
+            return if err.use_stderr() {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Success
+            };
         }
     };
     init_logging(cli.global.verbosity);

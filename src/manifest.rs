@@ -77,7 +77,11 @@ pub enum ManifestError {
 
 /// Reads and checks a file (`-` for standard input).
 pub fn read(path: &Path) -> Result<CompiledPipeline, ManifestError> {
-    let source = if path.as_os_str() == "-" { "-".to_string() } else { path.display().to_string() };
+    let source = if path.as_os_str() == "-" {
+        "-".to_string()
+    } else {
+        path.display().to_string()
+    };
     let bytes = if source == "-" {
         let mut buffer = Vec::new();
         std::io::stdin()
@@ -85,7 +89,10 @@ pub fn read(path: &Path) -> Result<CompiledPipeline, ManifestError> {
             .read_to_end(&mut buffer)
             .map_err(|e| ManifestError::Io(e.to_string()))?;
         if buffer.len() as u64 > MAX_FILE_BYTES {
-            return Err(ManifestError::TooLarge { size: buffer.len() as u64, limit: MAX_FILE_BYTES });
+            return Err(ManifestError::TooLarge {
+                size: buffer.len() as u64,
+                limit: MAX_FILE_BYTES,
+            });
         }
         buffer
     } else {
@@ -94,7 +101,10 @@ pub fn read(path: &Path) -> Result<CompiledPipeline, ManifestError> {
             return Err(ManifestError::Directory);
         }
         if metadata.len() > MAX_FILE_BYTES {
-            return Err(ManifestError::TooLarge { size: metadata.len(), limit: MAX_FILE_BYTES });
+            return Err(ManifestError::TooLarge {
+                size: metadata.len(),
+                limit: MAX_FILE_BYTES,
+            });
         }
         std::fs::read(path).map_err(|e| ManifestError::Io(io_reason(&e)))?
     };
@@ -131,7 +141,10 @@ pub fn parse(bytes: &[u8], source: String) -> Result<CompiledPipeline, ManifestE
     if documents.is_empty() {
         return Err(ManifestError::NoDocuments);
     }
-    let compiled = if documents.iter().any(|d| d.get("kind").is_some() && d.get("apiVersion").is_some()) {
+    let compiled = if documents
+        .iter()
+        .any(|d| d.get("kind").is_some() && d.get("apiVersion").is_some())
+    {
         from_manifests(documents, source)?
     } else {
         from_ir(documents, source)?
@@ -148,7 +161,11 @@ fn from_ir(mut documents: Vec<Value>, source: String) -> Result<CompiledPipeline
             documents.len()
         )));
     }
-    let platform_spec = if documents.len() == 2 { documents.pop() } else { None };
+    let platform_spec = if documents.len() == 2 {
+        documents.pop()
+    } else {
+        None
+    };
     let pipeline_spec = documents.pop().unwrap_or(Value::Null);
     if let Some(platform) = &platform_spec
         && platform.get("platforms").is_none()
@@ -157,7 +174,12 @@ fn from_ir(mut documents: Vec<Value>, source: String) -> Result<CompiledPipeline
             "its second document is not a platform spec (no \"platforms\" field)".into(),
         ));
     }
-    Ok(CompiledPipeline { source, pipeline_spec, platform_spec, manifest: None })
+    Ok(CompiledPipeline {
+        source,
+        pipeline_spec,
+        platform_spec,
+        manifest: None,
+    })
 }
 
 /// The SDK's `--kubernetes-manifest-format`: a Pipeline and/or a PipelineVersion.
@@ -172,15 +194,25 @@ fn from_manifests(documents: Vec<Value>, source: String) -> Result<CompiledPipel
                 "it holds a {kind} ({api_version}); expected the SDK's compiled IR or {API_VERSION} Pipeline/PipelineVersion documents"
             )));
         }
-        let name = document.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string);
-        let text = |field: &str| document.pointer(&format!("/spec/{field}")).and_then(Value::as_str).map(str::to_string);
+        let name = document
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let text = |field: &str| {
+            document
+                .pointer(&format!("/spec/{field}"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         if kind == "Pipeline" {
             names.pipeline_name = name;
             names.pipeline_display_name = text("displayName");
             names.pipeline_description = text("description");
         } else {
             if version_spec.is_some() {
-                return Err(ManifestError::NotAPipeline("it holds more than one PipelineVersion".into()));
+                return Err(ManifestError::NotAPipeline(
+                    "it holds more than one PipelineVersion".into(),
+                ));
             }
             names.version_object_name = name;
             names.version_name = text("versionName");
@@ -197,28 +229,45 @@ fn from_manifests(documents: Vec<Value>, source: String) -> Result<CompiledPipel
             "it holds a Pipeline but no PipelineVersion; there is nothing to create a version from".into(),
         ));
     };
-    let pipeline_spec = spec.get("pipelineSpec").cloned().ok_or_else(|| {
-        ManifestError::NotAPipeline("its PipelineVersion has no spec.pipelineSpec".into())
-    })?;
+    let pipeline_spec = spec
+        .get("pipelineSpec")
+        .cloned()
+        .ok_or_else(|| ManifestError::NotAPipeline("its PipelineVersion has no spec.pipelineSpec".into()))?;
     let platform_spec = spec.get("platformSpec").cloned().filter(|p| !p.is_null());
-    Ok(CompiledPipeline { source, pipeline_spec, platform_spec, manifest: Some(names) })
+    Ok(CompiledPipeline {
+        source,
+        pipeline_spec,
+        platform_spec,
+        manifest: Some(names),
+    })
 }
 
 /// The checks KFP makes on upload, with the rule and the offending value.
 fn validate_pipeline_spec(spec: &Value) -> Result<(), ManifestError> {
     let Some(object) = spec.as_object() else {
-        return Err(ManifestError::NotAPipeline("the document is not a mapping".into()));
+        return Err(ManifestError::NotAPipeline(
+            "the document is not a mapping".into(),
+        ));
     };
     if object.contains_key("implementation") || object.contains_key("executorLabel") {
         return Err(ManifestError::NotAPipeline(
             "it looks like a component spec; compile a pipeline (kfp dsl compile) and pass its output".into(),
         ));
     }
-    let missing: Vec<&str> = ["pipelineInfo", "root"].into_iter().filter(|k| !object.contains_key(*k)).collect();
+    let missing: Vec<&str> = ["pipelineInfo", "root"]
+        .into_iter()
+        .filter(|k| !object.contains_key(*k))
+        .collect();
     if !missing.is_empty() {
-        return Err(ManifestError::NotAPipeline(format!("{} missing", quoted_list(&missing))));
+        return Err(ManifestError::NotAPipeline(format!(
+            "{} missing",
+            quoted_list(&missing)
+        )));
     }
-    if let Some(unknown) = object.keys().find(|k| !PIPELINE_SPEC_FIELDS.contains(&k.as_str())) {
+    if let Some(unknown) = object
+        .keys()
+        .find(|k| !PIPELINE_SPEC_FIELDS.contains(&k.as_str()))
+    {
         return Err(ManifestError::InvalidSpec(format!(
             "unknown field {unknown:?}; a pipeline spec has only {}",
             PIPELINE_SPEC_FIELDS.join(", ")
@@ -231,29 +280,42 @@ fn validate_pipeline_spec(spec: &Value) -> Result<(), ManifestError> {
         }
         Some(Value::String(name)) => check(name, NameRule::PipelineInfoName)
             .map_err(|rule| ManifestError::InvalidSpec(format!("pipelineInfo.name {name:?} {rule}"))),
-        Some(other) => Err(ManifestError::InvalidSpec(format!("pipelineInfo.name is not a string: {other}"))),
+        Some(other) => Err(ManifestError::InvalidSpec(format!(
+            "pipelineInfo.name is not a string: {other}"
+        ))),
     }
 }
 
 fn quoted_list(items: &[&str]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
-    if quoted.len() == 1 { format!("field {} is", quoted[0]) } else { format!("fields {} are", quoted.join(" and ")) }
+    if quoted.len() == 1 {
+        format!("field {} is", quoted[0])
+    } else {
+        format!("fields {} are", quoted.join(" and "))
+    }
 }
 
 impl CompiledPipeline {
     /// `pipelineSpec.pipelineInfo.name` (validated by `parse`).
     pub fn pipeline_info_name(&self) -> &str {
-        self.pipeline_spec.pointer("/pipelineInfo/name").and_then(Value::as_str).unwrap_or("")
+        self.pipeline_spec
+            .pointer("/pipelineInfo/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// `pipelineSpec.pipelineInfo.description`, when the SDK wrote one.
     pub fn description(&self) -> Option<&str> {
-        self.pipeline_spec.pointer("/pipelineInfo/description").and_then(Value::as_str)
+        self.pipeline_spec
+            .pointer("/pipelineInfo/description")
+            .and_then(Value::as_str)
     }
 
     /// `pipelineSpec.pipelineInfo.displayName`, when the SDK wrote one.
     pub fn display_name(&self) -> Option<&str> {
-        self.pipeline_spec.pointer("/pipelineInfo/displayName").and_then(Value::as_str)
+        self.pipeline_spec
+            .pointer("/pipelineInfo/displayName")
+            .and_then(Value::as_str)
     }
 }
 
@@ -262,7 +324,9 @@ mod tests {
     use super::*;
 
     fn shared(path: &str) -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/kfp").join(path)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/kfp")
+            .join(path)
     }
 
     #[test]
@@ -272,13 +336,23 @@ mod tests {
             ("empty_zip.zip", ManifestError::NoDocuments),
             ("wrong_format.png", ManifestError::NoDocuments),
             ("invalid-zip.zip", ManifestError::Zip),
-            ("no_name.yaml", ManifestError::InvalidSpec("pipelineInfo.name is missing".into())),
+            (
+                "no_name.yaml",
+                ManifestError::InvalidSpec("pipelineInfo.name is missing".into()),
+            ),
         ];
         for (file, expected) in expectations {
-            assert_eq!(read(&shared(&format!("pipelines/invalid/{file}"))), Err(expected), "{file}");
+            assert_eq!(
+                read(&shared(&format!("pipelines/invalid/{file}"))),
+                Err(expected),
+                "{file}"
+            );
         }
         let err = read(&shared("pipelines/invalid/invalid_yaml.yaml")).unwrap_err();
-        assert!(matches!(&err, ManifestError::InvalidSpec(m) if m.contains("\"components_1\"")), "{err}");
+        assert!(
+            matches!(&err, ManifestError::InvalidSpec(m) if m.contains("\"components_1\"")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -301,8 +375,16 @@ mod tests {
         assert_eq!(names.pipeline_name.as_deref(), Some("train"));
         assert_eq!(names.version_object_name.as_deref(), Some("train-v1"));
         let only_version = read(&shared("manifests/train-v2.yaml")).unwrap();
-        assert_eq!(only_version.manifest.unwrap().pipeline_name.as_deref(), Some("train"));
-        assert!(read(&shared("manifests/with-platform.yaml")).unwrap().platform_spec.is_some());
+        assert_eq!(
+            only_version.manifest.unwrap().pipeline_name.as_deref(),
+            Some("train")
+        );
+        assert!(
+            read(&shared("manifests/with-platform.yaml"))
+                .unwrap()
+                .platform_spec
+                .is_some()
+        );
     }
 
     #[test]
@@ -314,7 +396,10 @@ mod tests {
             "is not a compiled KFP pipeline: it holds a Deployment (apps/v1); expected the SDK's compiled IR or pipelines.kubeflow.org/v2beta1 Pipeline/PipelineVersion documents"
         );
         let component = b"executorLabel: exec-x\ninputDefinitions: {}\n";
-        assert!(matches!(parse(component, "c.yaml".into()), Err(ManifestError::NotAPipeline(_))));
+        assert!(matches!(
+            parse(component, "c.yaml".into()),
+            Err(ManifestError::NotAPipeline(_))
+        ));
         let no_root = b"pipelineInfo: {name: x}\n";
         assert_eq!(
             parse(no_root, "r.yaml".into()).unwrap_err().to_string(),
@@ -326,14 +411,20 @@ mod tests {
     fn pipeline_info_name_rule_is_enforced() {
         let spec = b"pipelineInfo: {name: My_Pipeline}\nroot: {}\n";
         let err = parse(spec, "x".into()).unwrap_err().to_string();
-        assert!(err.contains("\"My_Pipeline\"") && err.contains("^[a-z0-9][a-z0-9-]{0,127}$"), "{err}");
+        assert!(
+            err.contains("\"My_Pipeline\"") && err.contains("^[a-z0-9][a-z0-9-]{0,127}$"),
+            "{err}"
+        );
     }
 
     #[test]
     fn binary_and_syntax_errors() {
         assert_eq!(parse(&[0xff, 0xfe, 0x00], "b".into()), Err(ManifestError::Binary));
         let err = parse(b"a: [1,\n", "s".into()).unwrap_err();
-        assert!(matches!(&err, ManifestError::Syntax(m) if m.contains("line")), "{err}");
+        assert!(
+            matches!(&err, ManifestError::Syntax(m) if m.contains("line")),
+            "{err}"
+        );
         assert_eq!(parse(b"", "e".into()), Err(ManifestError::Empty));
     }
 }

@@ -15,9 +15,7 @@ pub fn interactive() -> bool {
 /// Asks a yes/no question on stderr (default no). Without a terminal it refuses, naming the flag.
 pub fn confirm(question: &str, flag: &str) -> Result<bool> {
     if !interactive() {
-        return Err(UserError::new(format!("refusing to write without confirmation: no terminal to ask \"{question}\""))
-            .with_hint(format!("pass {flag} to proceed without a question"))
-            .into());
+        return Err(no_terminal(question, flag));
     }
     let answer = dialoguer::Confirm::new()
         .with_prompt(question)
@@ -25,4 +23,15 @@ pub fn confirm(question: &str, flag: &str) -> Result<bool> {
         .interact_on_opt(&dialoguer::console::Term::stderr())
         .map_err(|err| UserError::new(format!("cannot read the answer: {err}")))?;
     Ok(answer == Some(true))
+}
+
+/// The refusal when a question cannot be asked.
+pub fn no_terminal(question: &str, flag: &str) -> anyhow::Error {
+    UserError::new(format!(
+        "refusing to write without confirmation: no terminal to ask \"{question}\""
+    ))
+    .with_hint(format!(
+        "pass {flag} to proceed without a question, or --dry-run=client to see the objects"
+    ))
+    .into()
 }

@@ -122,7 +122,10 @@ pub fn plan(draft: &VersionDraft, namespace: &str, target: &TargetState) -> Resu
         return Ok(unchanged(existing));
     }
     let auto_named = draft.version_name.is_none();
-    let version_name = draft.version_name.clone().unwrap_or_else(|| next_version_name(&target.versions, 0));
+    let version_name = draft
+        .version_name
+        .clone()
+        .unwrap_or_else(|| next_version_name(&target.versions, 0));
     let version = new_version(draft, namespace, &version_name, target.pipeline.as_ref(), &digest)?;
     Ok(Plan {
         namespace: namespace.to_string(),
@@ -137,7 +140,11 @@ pub fn plan(draft: &VersionDraft, namespace: &str, target: &TargetState) -> Resu
 pub fn next_version_name(versions: &[PipelineVersion], skip: u32) -> String {
     let highest = versions
         .iter()
-        .filter_map(|v| v.version_name().strip_prefix('v').and_then(|n| n.parse::<u64>().ok()))
+        .filter_map(|v| {
+            v.version_name()
+                .strip_prefix('v')
+                .and_then(|n| n.parse::<u64>().ok())
+        })
         .max()
         .unwrap_or(0);
     format!("v{}", highest + 1 + u64::from(skip))
@@ -240,7 +247,11 @@ pub enum VersionOutcome {
 pub async fn collect_target(session: &Session, namespace: &str, pipeline_name: &str) -> Result<TargetState> {
     let api = session.api::<Pipeline>(Some(namespace));
     let pipeline = api.get_opt(pipeline_name).await.map_err(|err| {
-        explain(err, &Action::new("get", "pipelines", Some(namespace)).named(pipeline_name), &session.server)
+        explain(
+            err,
+            &Action::new("get", "pipelines", Some(namespace)).named(pipeline_name),
+            &session.server,
+        )
     })?;
     let versions = match &pipeline {
         Some(p) => resolve::versions_of(session, namespace, p, None, 500).await?,
@@ -251,7 +262,10 @@ pub async fn collect_target(session: &Session, namespace: &str, pipeline_name: &
 
 /// Performs a plan. `dry_run` must not be `Client` (nothing is sent then).
 pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &VersionDraft) -> Result<Outcome> {
-    let params = PostParams { dry_run: dry_run == DryRun::Server, field_manager: Some("kubectl-kfp".to_string()) };
+    let params = PostParams {
+        dry_run: dry_run == DryRun::Server,
+        field_manager: Some("kubectl-kfp".to_string()),
+    };
     let namespace = plan.namespace.as_str();
     let pipelines = session.api::<Pipeline>(Some(namespace));
     let (pipeline, created) = match plan.pipeline {
@@ -262,7 +276,10 @@ pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &Versi
                 Ok(created) => (created, true),
                 // Another writer created it meanwhile: use theirs.
                 Err(err) if is_already_exists(&err) => {
-                    let existing = pipelines.get(&draft.pipeline_name).await.map_err(|e| explain(e, &action, &session.server))?;
+                    let existing = pipelines
+                        .get(&draft.pipeline_name)
+                        .await
+                        .map_err(|e| explain(e, &action, &session.server))?;
                     (existing, false)
                 }
                 Err(err) => return Err(explain(err, &action, &session.server)),
@@ -271,14 +288,20 @@ pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &Versi
     };
     let mut version = match plan.version {
         VersionStep::Unchanged(existing) => {
-            return Ok(Outcome { pipeline_created: created.then_some(pipeline), version: VersionOutcome::Unchanged(existing) });
+            return Ok(Outcome {
+                pipeline_created: created.then_some(pipeline),
+                version: VersionOutcome::Unchanged(existing),
+            });
         }
         VersionStep::Create(v) => *v,
     };
     link_to_pipeline(&mut version, &draft.pipeline_name, Some(&pipeline));
     let result = write_version(session, &params, version, &plan.digest, plan.auto_named, draft).await;
     match result {
-        Ok(outcome) => Ok(Outcome { pipeline_created: created.then_some(pipeline), version: outcome }),
+        Ok(outcome) => Ok(Outcome {
+            pipeline_created: created.then_some(pipeline),
+            version: outcome,
+        }),
         Err(err) if created && dry_run == DryRun::None => {
             // Leave nothing half-written: the Pipeline without its version goes again.
             let (message, hint) = summarize(&err);
@@ -323,7 +346,10 @@ async fn write_version(
         match api.create(params, &version).await {
             Ok(created) => return Ok(VersionOutcome::Created(Box::new(created))),
             Err(err) if is_already_exists(&err) => {
-                let existing = api.get(&name).await.map_err(|e| explain(e, &action, &session.server))?;
+                let existing = api
+                    .get(&name)
+                    .await
+                    .map_err(|e| explain(e, &action, &session.server))?;
                 if digest_of(&existing) == digest {
                     return Ok(VersionOutcome::Unchanged(Box::new(existing)));
                 }
@@ -335,7 +361,11 @@ async fn write_version(
                     .into());
                 }
                 // Lost a race for an automatic name: take the next one.
-                let versions = match session.api::<Pipeline>(Some(&namespace)).get(&draft.pipeline_name).await {
+                let versions = match session
+                    .api::<Pipeline>(Some(&namespace))
+                    .get(&draft.pipeline_name)
+                    .await
+                {
                     Ok(p) => resolve::versions_of(session, &namespace, &p, None, 500).await?,
                     Err(e) => return Err(explain(e, &action, &session.server)),
                 };
@@ -353,11 +383,18 @@ async fn rollback_pipeline(session: &Session, pipeline: &Pipeline) -> Result<()>
     let namespace = pipeline.namespace().unwrap_or_default();
     let api = session.api::<Pipeline>(Some(&namespace));
     let params = DeleteParams {
-        preconditions: Some(Preconditions { uid: pipeline.metadata.uid.clone(), resource_version: None }),
+        preconditions: Some(Preconditions {
+            uid: pipeline.metadata.uid.clone(),
+            resource_version: None,
+        }),
         ..DeleteParams::default()
     };
     api.delete(&pipeline.name_any(), &params).await.map_err(|err| {
-        explain(err, &Action::new("delete", "pipelines", Some(&namespace)).named(&pipeline.name_any()), &session.server)
+        explain(
+            err,
+            &Action::new("delete", "pipelines", Some(&namespace)).named(&pipeline.name_any()),
+            &session.server,
+        )
     })?;
     Ok(())
 }

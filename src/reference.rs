@@ -92,12 +92,14 @@ impl Reference {
             if namespace.is_empty() {
                 return Err(ReferenceError::EmptyNamespace);
             }
-            check(namespace, NameRule::DnsLabel).map_err(|rule| ReferenceError::BadNamespace(namespace.into(), rule))?;
+            check(namespace, NameRule::DnsLabel)
+                .map_err(|rule| ReferenceError::BadNamespace(namespace.into(), rule))?;
         }
         if pipeline.is_empty() {
             return Err(ReferenceError::EmptyPipeline);
         }
-        check(pipeline, NameRule::DnsSubdomain).map_err(|rule| ReferenceError::BadPipeline(pipeline.into(), rule))?;
+        check(pipeline, NameRule::DnsSubdomain)
+            .map_err(|rule| ReferenceError::BadPipeline(pipeline.into(), rule))?;
         let version = match version {
             None => VersionSelector::Latest,
             Some("") => return Err(ReferenceError::EmptyVersion),
@@ -105,7 +107,8 @@ impl Reference {
             Some(v) => match v.strip_prefix("sha256:") {
                 Some(hex) => parse_digest_prefix(v, hex)?,
                 None => {
-                    check(v, NameRule::VersionName).map_err(|rule| ReferenceError::BadVersion(v.into(), rule))?;
+                    check(v, NameRule::VersionName)
+                        .map_err(|rule| ReferenceError::BadVersion(v.into(), rule))?;
                     VersionSelector::Named(v.to_string())
                 }
             },
@@ -119,7 +122,10 @@ impl Reference {
 }
 
 fn parse_digest_prefix(input: &str, hex: &str) -> Result<VersionSelector, ReferenceError> {
-    if !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if !hex
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return Err(ReferenceError::BadDigest(input.to_string()));
     }
     if hex.len() < 8 {
@@ -148,9 +154,9 @@ pub fn check(value: &str, rule: NameRule) -> Result<(), NameRule> {
     let lower_alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     let (max, inner_ok): (usize, fn(u8) -> bool) = match rule {
         NameRule::DnsLabel => (63, |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-        NameRule::DnsSubdomain | NameRule::VersionName => {
-            (253, |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-        }
+        NameRule::DnsSubdomain | NameRule::VersionName => (253, |b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+        }),
         NameRule::PipelineInfoName => (128, |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
     };
     let ends_ok = match rule {
@@ -161,9 +167,17 @@ pub fn check(value: &str, rule: NameRule) -> Result<(), NameRule> {
     let dns_subdomain_labels_ok = rule != NameRule::DnsSubdomain
         || value.split('.').all(|label| {
             let l = label.as_bytes();
-            !l.is_empty() && l.len() <= 63 && l.first().is_some_and(lower_alnum) && l.last().is_some_and(lower_alnum)
+            !l.is_empty()
+                && l.len() <= 63
+                && l.first().is_some_and(lower_alnum)
+                && l.last().is_some_and(lower_alnum)
         });
-    if !bytes.is_empty() && bytes.len() <= max && ends_ok && bytes.iter().all(|b| inner_ok(*b)) && dns_subdomain_labels_ok {
+    if !bytes.is_empty()
+        && bytes.len() <= max
+        && ends_ok
+        && bytes.iter().all(|b| inner_ok(*b))
+        && dns_subdomain_labels_ok
+    {
         Ok(())
     } else {
         Err(rule)
@@ -182,13 +196,20 @@ mod tests {
     fn grammar_accepts_every_form() {
         assert_eq!(
             ok("train"),
-            Reference { namespace: None, pipeline: "train".into(), version: VersionSelector::Latest }
+            Reference {
+                namespace: None,
+                pipeline: "train".into(),
+                version: VersionSelector::Latest
+            }
         );
         assert_eq!(ok("team-a/train").namespace.as_deref(), Some("team-a"));
         assert_eq!(ok("team-a/train@v3").version, VersionSelector::Named("v3".into()));
         assert_eq!(ok("train@latest").version, VersionSelector::Latest);
         assert_eq!(ok("train@1.2.0").version, VersionSelector::Named("1.2.0".into()));
-        assert_eq!(ok("kubeflow/train@sha256:0123abcd").version, VersionSelector::Digest("0123abcd".into()));
+        assert_eq!(
+            ok("kubeflow/train@sha256:0123abcd").version,
+            VersionSelector::Digest("0123abcd".into())
+        );
         assert_eq!(ok("team-a/train@v3").to_string(), "team-a/train@v3");
     }
 
@@ -202,12 +223,27 @@ mod tests {
             ("x@a@b", ReferenceError::TooManyAts),
             ("/x", ReferenceError::EmptyNamespace),
             ("ns/", ReferenceError::EmptyPipeline),
-            ("Train", ReferenceError::BadPipeline("Train".into(), NameRule::DnsSubdomain)),
-            ("my pipeline", ReferenceError::BadPipeline("my pipeline".into(), NameRule::DnsSubdomain)),
-            ("Team/x", ReferenceError::BadNamespace("Team".into(), NameRule::DnsLabel)),
-            ("x@V1", ReferenceError::BadVersion("V1".into(), NameRule::VersionName)),
+            (
+                "Train",
+                ReferenceError::BadPipeline("Train".into(), NameRule::DnsSubdomain),
+            ),
+            (
+                "my pipeline",
+                ReferenceError::BadPipeline("my pipeline".into(), NameRule::DnsSubdomain),
+            ),
+            (
+                "Team/x",
+                ReferenceError::BadNamespace("Team".into(), NameRule::DnsLabel),
+            ),
+            (
+                "x@V1",
+                ReferenceError::BadVersion("V1".into(), NameRule::VersionName),
+            ),
             ("x@sha256:abc", ReferenceError::ShortDigest("sha256:abc".into())),
-            ("x@sha256:XYZ12345", ReferenceError::BadDigest("sha256:XYZ12345".into())),
+            (
+                "x@sha256:XYZ12345",
+                ReferenceError::BadDigest("sha256:XYZ12345".into()),
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(Reference::parse(input), Err(expected), "input {input:?}");

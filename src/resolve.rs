@@ -60,7 +60,9 @@ pub enum SelectError {
 /// Orders versions newest first: creationTimestamp, ties broken by the greater UID (as KFP).
 pub fn newest_first(a: &PipelineVersion, b: &PipelineVersion) -> Ordering {
     let created = |v: &PipelineVersion| v.metadata.creation_timestamp.as_ref().map(|t| t.0);
-    created(b).cmp(&created(a)).then_with(|| b.metadata.uid.cmp(&a.metadata.uid))
+    created(b)
+        .cmp(&created(a))
+        .then_with(|| b.metadata.uid.cmp(&a.metadata.uid))
 }
 
 /// The latest version of a list in any order.
@@ -77,7 +79,10 @@ pub fn digest_of(version: &PipelineVersion) -> String {
 }
 
 /// Picks the version a selector means from a pipeline's versions (newest first).
-pub fn select<'a>(versions: &'a [PipelineVersion], selector: &VersionSelector) -> Result<&'a PipelineVersion, SelectError> {
+pub fn select<'a>(
+    versions: &'a [PipelineVersion],
+    selector: &VersionSelector,
+) -> Result<&'a PipelineVersion, SelectError> {
     if versions.is_empty() {
         return Err(SelectError::NoVersions);
     }
@@ -87,23 +92,34 @@ pub fn select<'a>(versions: &'a [PipelineVersion], selector: &VersionSelector) -
             .iter()
             .filter(|v| v.spec.version_name.as_deref() == Some(name.as_str()) || v.name_any() == *name)
             .collect(),
-        VersionSelector::Digest(prefix) => {
-            versions.iter().filter(|v| digest::matches_prefix(&digest_of(v), prefix)).collect()
-        }
+        VersionSelector::Digest(prefix) => versions
+            .iter()
+            .filter(|v| digest::matches_prefix(&digest_of(v), prefix))
+            .collect(),
     };
     match matches.as_slice() {
         [] => Err(SelectError::NotFound),
         [one] => Ok(one),
         many => Err(SelectError::Ambiguous(
             many.iter()
-                .map(|v| format!("{} (object {}, {})", v.version_name(), v.name_any(), digest::short(&digest_of(v))))
+                .map(|v| {
+                    format!(
+                        "{} (object {}, {})",
+                        v.version_name(),
+                        v.name_any(),
+                        digest::short(&digest_of(v))
+                    )
+                })
                 .collect(),
         )),
     }
 }
 
 /// The version created just before `version` in the same pipeline.
-pub fn predecessor<'a>(versions: &'a [PipelineVersion], version: &PipelineVersion) -> Option<&'a PipelineVersion> {
+pub fn predecessor<'a>(
+    versions: &'a [PipelineVersion],
+    version: &PipelineVersion,
+) -> Option<&'a PipelineVersion> {
     versions
         .iter()
         .filter(|v| newest_first(v, version) == Ordering::Greater)
@@ -125,8 +141,13 @@ pub async fn versions_of(
     let name = pipeline.name_any();
     let extra = selector.map(|s| format!(",{s}")).unwrap_or_default();
     let mut versions = Vec::new();
-    for label in [format!("{LABEL_PIPELINE_NAME}={name}"), format!("!{LABEL_PIPELINE_NAME}")] {
-        let params = ListParams::default().labels(&format!("{label}{extra}")).limit(chunk_size);
+    for label in [
+        format!("{LABEL_PIPELINE_NAME}={name}"),
+        format!("!{LABEL_PIPELINE_NAME}"),
+    ] {
+        let params = ListParams::default()
+            .labels(&format!("{label}{extra}"))
+            .limit(chunk_size);
         let page = list_all(&api, &params, &action, &session.server).await?;
         versions.extend(page.into_iter().filter(|v| v.belongs_to(pipeline)));
     }
@@ -156,7 +177,12 @@ pub async fn pipeline(session: &Session, reference: &Reference, chunk_size: u32)
         match api.get_opt(&reference.pipeline).await {
             Ok(Some(pipeline)) => {
                 let versions = versions_of(session, namespace, &pipeline, None, chunk_size).await?;
-                return Ok(ResolvedPipeline { namespace: namespace.clone(), origin: *origin, pipeline, versions });
+                return Ok(ResolvedPipeline {
+                    namespace: namespace.clone(),
+                    origin: *origin,
+                    pipeline,
+                    versions,
+                });
             }
             Ok(None) => {}
             Err(err) if *origin == Origin::Shared && reference.namespace.is_none() && is_forbidden(&err) => {
@@ -171,7 +197,11 @@ pub async fn pipeline(session: &Session, reference: &Reference, chunk_size: u32)
     Err(not_found(reference, &candidates, forbidden_shared).into())
 }
 
-fn not_found(reference: &Reference, candidates: &[(String, Origin)], forbidden_shared: Option<String>) -> UserError {
+fn not_found(
+    reference: &Reference,
+    candidates: &[(String, Origin)],
+    forbidden_shared: Option<String>,
+) -> UserError {
     let name = &reference.pipeline;
     let message = match candidates {
         [(local, _), (shared, Origin::Shared)] => {
@@ -190,7 +220,11 @@ fn not_found(reference: &Reference, candidates: &[(String, Origin)], forbidden_s
 }
 
 /// Resolves a reference to one version.
-pub async fn version(session: &Session, reference: &Reference, chunk_size: u32) -> Result<(ResolvedPipeline, PipelineVersion)> {
+pub async fn version(
+    session: &Session,
+    reference: &Reference,
+    chunk_size: u32,
+) -> Result<(ResolvedPipeline, PipelineVersion)> {
     let resolved = pipeline(session, reference, chunk_size).await?;
     let chosen = select(&resolved.versions, &reference.version)
         .map_err(|err| select_error(err, reference, &resolved))?
@@ -200,12 +234,25 @@ pub async fn version(session: &Session, reference: &Reference, chunk_size: u32) 
 
 /// Words a selection failure for the user.
 pub fn select_error(err: SelectError, reference: &Reference, resolved: &ResolvedPipeline) -> UserError {
-    let place = format!("pipeline {:?} in namespace {:?}", resolved.pipeline.name_any(), resolved.namespace);
+    let place = format!(
+        "pipeline {:?} in namespace {:?}",
+        resolved.pipeline.name_any(),
+        resolved.namespace
+    );
     match err {
-        SelectError::NoVersions => UserError::new(format!("{place} has no versions"))
-            .with_hint(format!("create one with: kubectl kfp create {} -f FILE", resolved.pipeline.name_any())),
-        SelectError::NotFound => UserError::new(format!("version {:?} not found in {place}", selector_text(reference)))
-            .with_hint(format!("list its versions with: kubectl kfp list {}/{}", resolved.namespace, resolved.pipeline.name_any())),
+        SelectError::NoVersions => UserError::new(format!("{place} has no versions")).with_hint(format!(
+            "create one with: kubectl kfp create {} -f FILE",
+            resolved.pipeline.name_any()
+        )),
+        SelectError::NotFound => UserError::new(format!(
+            "version {:?} not found in {place}",
+            selector_text(reference)
+        ))
+        .with_hint(format!(
+            "list its versions with: kubectl kfp list {}/{}",
+            resolved.namespace,
+            resolved.pipeline.name_any()
+        )),
         SelectError::Ambiguous(candidates) => UserError::new(format!(
             "version {:?} is ambiguous in {place}: it matches {}",
             selector_text(reference),
@@ -276,8 +323,14 @@ mod tests {
         assert_eq!(named("v9"), Err(SelectError::NotFound));
         let digest = digest_of(&versions[0]);
         let prefix = digest["sha256:".len().."sha256:".len() + 8].to_string();
-        assert_eq!(select(&versions, &VersionSelector::Digest(prefix)).map(|v| v.name_any()), Ok("p-v1".into()));
-        assert_eq!(select(&[], &VersionSelector::Latest).err(), Some(SelectError::NoVersions));
+        assert_eq!(
+            select(&versions, &VersionSelector::Digest(prefix)).map(|v| v.name_any()),
+            Ok("p-v1".into())
+        );
+        assert_eq!(
+            select(&[], &VersionSelector::Latest).err(),
+            Some(SelectError::NoVersions)
+        );
     }
 
     #[test]

@@ -175,7 +175,11 @@ impl PipelineVersion {
     /// A one-word status from `status.conditions`: the type of the first condition that is
     /// True (e.g. `Ready`), `Not<Type>` for a False one, `-` when there are none.
     pub fn status_summary(&self) -> String {
-        let conditions = self.status.as_ref().map(|s| s.conditions.as_slice()).unwrap_or(&[]);
+        let conditions = self
+            .status
+            .as_ref()
+            .map(|s| s.conditions.as_slice())
+            .unwrap_or(&[]);
         if let Some(c) = conditions.iter().find(|c| c.status == "True") {
             return c.type_.clone();
         }
@@ -225,7 +229,10 @@ mod tests {
             "metadata": {"name": "a", "labels": {LABEL_PIPELINE_ID: "u2", LABEL_PIPELINE_NAME: "train"}},
             "spec": {"pipelineName": "train", "pipelineSpec": {}}
         }));
-        assert!(!by_uid.belongs_to(&pipeline), "a different UID is another pipeline of that name");
+        assert!(
+            !by_uid.belongs_to(&pipeline),
+            "a different UID is another pipeline of that name"
+        );
         let by_spec = version(json!({
             "apiVersion": API_VERSION, "kind": "PipelineVersion",
             "metadata": {"name": "b"}, "spec": {"pipelineName": "train", "pipelineSpec": {}}

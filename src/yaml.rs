@@ -1,8 +1,8 @@
 //! The one place that reads and writes YAML, so the YAML library can be swapped
 //! (serde_yaml is in maintenance mode). Everything else works on `serde_json::Value`.
 
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A YAML syntax or shape error, with the position when the parser knows it.

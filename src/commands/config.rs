@@ -26,13 +26,23 @@ async fn view(config: &Config, format: Option<GetFormat>, printer: &Printer) -> 
     let (namespace, namespace_source) = match &config.namespace {
         Some(ns) => (ns.clone(), "flag --namespace".to_string()),
         None => match &defaults.namespace {
-            Some(ns) => (ns.clone(), format!("kubeconfig context {:?}", context.clone().unwrap_or_default())),
+            Some(ns) => (
+                ns.clone(),
+                format!("kubeconfig context {:?}", context.clone().unwrap_or_default()),
+            ),
             None => ("default".to_string(), "default".to_string()),
         },
     };
     let file_path = config.shared.file_path.display().to_string();
-    let file_state = if config.shared.file_path.exists() { "present" } else { "not present" };
-    let shared_text = shared.namespace.clone().unwrap_or_else(|| "<none: sharing off>".into());
+    let file_state = if config.shared.file_path.exists() {
+        "present"
+    } else {
+        "not present"
+    };
+    let shared_text = shared
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "<none: sharing off>".into());
     match format {
         Some(GetFormat::Json | GetFormat::Yaml) => {
             let value = json!({
@@ -41,17 +51,29 @@ async fn view(config: &Config, format: Option<GetFormat>, printer: &Printer) -> 
                 "namespace": {"value": namespace, "source": namespace_source},
                 "sharedNamespace": {"value": shared.namespace, "source": shared.source.to_string()},
             });
-            let data_format = if format == Some(GetFormat::Json) { DataFormat::Json } else { DataFormat::Yaml };
+            let data_format = if format == Some(GetFormat::Json) {
+                DataFormat::Json
+            } else {
+                DataFormat::Yaml
+            };
             printer.value(&value, data_format)?;
         }
         _ => {
             let mut table = PlainTable::new(&["SETTING", "VALUE", "SOURCE"], true);
-            table.push(vec!["shared-namespace".into(), shared_text, shared.source.to_string()]);
+            table.push(vec![
+                "shared-namespace".into(),
+                shared_text,
+                shared.source.to_string(),
+            ]);
             table.push(vec!["namespace".into(), namespace, namespace_source]);
             table.push(vec![
                 "context".into(),
                 context.unwrap_or_else(|| "<none>".into()),
-                if config.connection.context.is_some() { "flag --context".into() } else { "kubeconfig current-context".into() },
+                if config.connection.context.is_some() {
+                    "flag --context".into()
+                } else {
+                    "kubeconfig current-context".into()
+                },
             ]);
             table.push(vec!["config-file".into(), file_path, file_state.into()]);
             printer.table(&table);
@@ -69,7 +91,10 @@ fn set_shared_namespace(config: &Config, value: &str, printer: &Printer) -> Resu
     let mut file = ConfigFile::load(path)?;
     let target = match &config.connection.context {
         Some(context) => {
-            let entry = file.contexts.entry(context.clone()).or_insert_with(ContextSettings::default);
+            let entry = file
+                .contexts
+                .entry(context.clone())
+                .or_insert_with(ContextSettings::default);
             entry.shared_namespace = Some(value.to_string());
             format!("for context {context:?}")
         }
@@ -79,7 +104,14 @@ fn set_shared_namespace(config: &Config, value: &str, printer: &Printer) -> Resu
         }
     };
     file.save(path)?;
-    let shown = if value.is_empty() { "\"\" (sharing off)".to_string() } else { format!("{value:?}") };
-    printer.line(&format!("shared-namespace set to {shown} {target} in {}", path.display()));
+    let shown = if value.is_empty() {
+        "\"\" (sharing off)".to_string()
+    } else {
+        format!("{value:?}")
+    };
+    printer.line(&format!(
+        "shared-namespace set to {shown} {target} in {}",
+        path.display()
+    ));
     Ok(ExitStatus::Success)
 }

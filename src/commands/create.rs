@@ -12,7 +12,7 @@ use crate::client::Session;
 use crate::error::{ExitStatus, UserError};
 use crate::manifest::{self, CompiledPipeline, ManifestError};
 use crate::output::{DataFormat, Printer};
-use crate::publish::{self, Outcome, Plan, PipelineStep, VersionDraft, VersionOutcome, VersionStep};
+use crate::publish::{self, Outcome, PipelineStep, Plan, VersionDraft, VersionOutcome, VersionStep};
 use crate::reference::{NameRule, check};
 
 use super::printable;
@@ -32,12 +32,18 @@ pub async fn run(session: &Session, args: &CreateArgs, printer: &Printer) -> Res
 
 /// `file "x" …` for a path, `standard input …` for `-`.
 pub fn file_error(path: &Path, err: ManifestError) -> anyhow::Error {
-    let subject = if path.as_os_str() == "-" { "standard input".to_string() } else { format!("file {:?}", path.display().to_string()) };
+    let subject = if path.as_os_str() == "-" {
+        "standard input".to_string()
+    } else {
+        format!("file {:?}", path.display().to_string())
+    };
     let hint = match err {
         ManifestError::Syntax(_) | ManifestError::InvalidSpec(_) | ManifestError::NotAPipeline(_) => {
             Some("pass the YAML that `kfp dsl compile` writes (IR, or --kubernetes-manifest-format)")
         }
-        ManifestError::Zip | ManifestError::Gzip => Some("unzip it, then: kubectl kfp create -f pipeline.yaml"),
+        ManifestError::Zip | ManifestError::Gzip => {
+            Some("unzip it, then: kubectl kfp create -f pipeline.yaml")
+        }
         _ => None,
     };
     let error = UserError::new(format!("{subject} {err}"));
@@ -56,17 +62,24 @@ fn draft(args: &CreateArgs, compiled: &CompiledPipeline) -> Result<VersionDraft>
         .or_else(|| names.pipeline_name.clone())
         .unwrap_or_else(|| compiled.pipeline_info_name().to_string());
     check(&pipeline_name, NameRule::DnsSubdomain).map_err(|rule| {
-        UserError::new(format!("pipeline name {pipeline_name:?} {rule}")).with_hint("pass a valid name as PIPELINE")
+        UserError::new(format!("pipeline name {pipeline_name:?} {rule}"))
+            .with_hint("pass a valid name as PIPELINE")
     })?;
     // The SDK names version objects `<pipeline>-<version>`; recover the version from that.
     let manifest_version = names.version_name.clone().or_else(|| {
         let object = names.version_object_name.as_deref()?;
-        Some(object.strip_prefix(&format!("{pipeline_name}-")).unwrap_or(object).to_string())
+        Some(
+            object
+                .strip_prefix(&format!("{pipeline_name}-"))
+                .unwrap_or(object)
+                .to_string(),
+        )
     });
     let version_name = args.version_name.clone().or(manifest_version);
     if let Some(name) = &version_name {
         check(name, NameRule::VersionName).map_err(|rule| {
-            UserError::new(format!("version {name:?} {rule}")).with_hint("pass a valid name with --version, e.g. v2 or 1.4.0")
+            UserError::new(format!("version {name:?} {rule}"))
+                .with_hint("pass a valid name with --version, e.g. v2 or 1.4.0")
         })?;
     }
     let object_name = match (&args.version_name, &names.version_object_name) {
@@ -82,7 +95,10 @@ fn draft(args: &CreateArgs, compiled: &CompiledPipeline) -> Result<VersionDraft>
         pipeline_name,
         version_name,
         object_name,
-        display_name: args.display_name.clone().or_else(|| names.version_display_name.clone()),
+        display_name: args
+            .display_name
+            .clone()
+            .or_else(|| names.version_display_name.clone()),
         description: description.clone(),
         code_source_url: args.code_source_url.clone(),
         tags: parse_tags(&args.tags)?,
@@ -94,7 +110,11 @@ fn draft(args: &CreateArgs, compiled: &CompiledPipeline) -> Result<VersionDraft>
             .clone()
             .or_else(|| names.pipeline_display_name.clone())
             .or_else(|| compiled.display_name().map(str::to_string)),
-        pipeline_description: args.description.clone().or_else(|| names.pipeline_description.clone()).or(description),
+        pipeline_description: args
+            .description
+            .clone()
+            .or_else(|| names.pipeline_description.clone())
+            .or(description),
         allow_duplicate: args.allow_duplicate,
     })
 }
@@ -108,9 +128,11 @@ pub fn parse_tags(tags: &[String]) -> Result<BTreeMap<String, String>> {
                 map.insert(key.to_string(), value.to_string());
             }
             _ => {
-                return Err(UserError::new(format!("invalid --tag {tag:?}: expected KEY=VALUE"))
-                    .with_hint("for example --tag team=ml")
-                    .into());
+                return Err(
+                    UserError::new(format!("invalid --tag {tag:?}: expected KEY=VALUE"))
+                        .with_hint("for example --tag team=ml")
+                        .into(),
+                );
             }
         }
     }
@@ -123,15 +145,24 @@ pub fn print_plan(plan: &Plan, format: Option<WriteFormat>, printer: &Printer) -
     let mut lines = Vec::new();
     if let PipelineStep::Create(pipeline) = &plan.pipeline {
         objects.push(printable(pipeline)?);
-        lines.push(format!("pipeline.pipelines.kubeflow.org/{} created (dry run)", pipeline.name_any()));
+        lines.push(format!(
+            "pipeline.pipelines.kubeflow.org/{} created (dry run)",
+            pipeline.name_any()
+        ));
     }
     match &plan.version {
         VersionStep::Create(version) => {
             objects.push(printable(version.as_ref())?);
-            lines.push(format!("pipelineversion.pipelines.kubeflow.org/{} created (dry run)", version.name_any()));
+            lines.push(format!(
+                "pipelineversion.pipelines.kubeflow.org/{} created (dry run)",
+                version.name_any()
+            ));
         }
         VersionStep::Unchanged(version) => {
-            lines.push(format!("pipelineversion.pipelines.kubeflow.org/{} unchanged (dry run)", version.name_any()));
+            lines.push(format!(
+                "pipelineversion.pipelines.kubeflow.org/{} unchanged (dry run)",
+                version.name_any()
+            ));
         }
     }
     print_result(printer, format, &objects, &lines)?;
@@ -139,28 +170,51 @@ pub fn print_plan(plan: &Plan, format: Option<WriteFormat>, printer: &Printer) -
 }
 
 /// Success lines as kubectl prints them, or the written objects with `-o`.
-pub fn print_outcome(outcome: &Outcome, format: Option<WriteFormat>, dry_run: DryRun, printer: &Printer) -> Result<()> {
-    let suffix = if dry_run == DryRun::Server { " (server dry run)" } else { "" };
+pub fn print_outcome(
+    outcome: &Outcome,
+    format: Option<WriteFormat>,
+    dry_run: DryRun,
+    printer: &Printer,
+) -> Result<()> {
+    let suffix = if dry_run == DryRun::Server {
+        " (server dry run)"
+    } else {
+        ""
+    };
     let mut objects = Vec::new();
     let mut lines = Vec::new();
     if let Some(pipeline) = &outcome.pipeline_created {
         objects.push(printable(pipeline)?);
-        lines.push(format!("pipeline.pipelines.kubeflow.org/{} created{suffix}", pipeline.name_any()));
+        lines.push(format!(
+            "pipeline.pipelines.kubeflow.org/{} created{suffix}",
+            pipeline.name_any()
+        ));
     }
     match &outcome.version {
         VersionOutcome::Created(version) => {
             objects.push(printable(version.as_ref())?);
-            lines.push(format!("pipelineversion.pipelines.kubeflow.org/{} created{suffix}", version.name_any()));
+            lines.push(format!(
+                "pipelineversion.pipelines.kubeflow.org/{} created{suffix}",
+                version.name_any()
+            ));
         }
         VersionOutcome::Unchanged(version) => {
             objects.push(printable(version.as_ref())?);
-            lines.push(format!("pipelineversion.pipelines.kubeflow.org/{} unchanged", version.name_any()));
+            lines.push(format!(
+                "pipelineversion.pipelines.kubeflow.org/{} unchanged",
+                version.name_any()
+            ));
         }
     }
     print_result(printer, format, &objects, &lines)
 }
 
-fn print_result(printer: &Printer, format: Option<WriteFormat>, objects: &[serde_json::Value], lines: &[String]) -> Result<()> {
+fn print_result(
+    printer: &Printer,
+    format: Option<WriteFormat>,
+    objects: &[serde_json::Value],
+    lines: &[String],
+) -> Result<()> {
     match format {
         None => {
             for line in lines {

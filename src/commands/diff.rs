@@ -1,12 +1,181 @@
-//! `kubectl kfp diff`: compare two versions, a version with a file, or a version with its predecessor.
+//! `kubectl kfp diff`: two versions, a version and a local file, a version and its predecessor,
+//! or two files. Exit 0 when equal, 1 when different, 2 on error (as `kubectl diff`).
 
 use anyhow::Result;
+use kube::ResourceExt;
+use serde_json::Value;
 
-use crate::cli::DiffArgs;
+use crate::cli::{ColorChoice, DiffArgs, DiffFormat};
+use crate::client::Session;
 use crate::config::Config;
-use crate::error::{ExitStatus, user_error};
-use crate::output::Printer;
+use crate::diff::{self, Options, Side};
+use crate::error::{ExitStatus, user_error_hint};
+use crate::manifest;
+use crate::output::{Printer, colorize_diff_line};
+use crate::reference::VersionSelector;
+use crate::resolve::{self, ResolvedPipeline};
+use crate::resources::PipelineVersion;
 
-pub async fn run(_config: &Config, _args: &DiffArgs, _printer: &Printer) -> Result<ExitStatus> {
-    Err(user_error("diff is not implemented yet"))
+use super::create::file_error;
+use super::parse_reference;
+
+/// One side's content, owned.
+struct Content {
+    label: String,
+    pipeline_spec: Value,
+    platform_spec: Option<Value>,
+}
+
+impl Content {
+    fn side(&self) -> Side<'_> {
+        Side {
+            label: self.label.clone(),
+            pipeline_spec: &self.pipeline_spec,
+            platform_spec: self.platform_spec.as_ref(),
+        }
+    }
+}
+
+/// Versions are fetched in pages of this size while resolving.
+const CHUNK: u32 = 500;
+
+pub async fn run(config: &Config, args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
+    let (a, b) = collect(config, args).await?;
+    let options = Options {
+        context_lines: args.context_lines,
+        ignore_sdk_version: args.ignore_sdk_version,
+    };
+    let format = match (args.output, args.semantic) {
+        (Some(format), _) => format,
+        (None, true) => DiffFormat::Summary,
+        (None, false) => DiffFormat::Text,
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => printer.stdout_color_auto(),
+    };
+    let (a, b) = (a.side(), b.side());
+    let text = match format {
+        DiffFormat::Text => diff::unified(&a, &b, &options),
+        DiffFormat::Summary => {
+            let changes = diff::semantic(&a, &b, &options);
+            (!changes.is_empty()).then(|| diff::render_summary(&changes))
+        }
+        DiffFormat::Json => {
+            let changes = diff::semantic(&a, &b, &options);
+            if changes.is_empty() {
+                None
+            } else {
+                let mut text = serde_json::to_string_pretty(&diff::to_json(&a, &b, &changes))?;
+                text.push('\n');
+                Some(text)
+            }
+        }
+    };
+    match text {
+        None => Ok(ExitStatus::Success),
+        Some(text) => {
+            if color && format != DiffFormat::Json {
+                let colored: String = text
+                    .lines()
+                    .map(|l| format!("{}\n", colorize_diff_line(l)))
+                    .collect();
+                printer.data(&colored);
+            } else {
+                printer.data(&text);
+            }
+            Ok(ExitStatus::Differences)
+        }
+    }
+}
+
+/// Resolves both sides from the arguments.
+async fn collect(config: &Config, args: &DiffArgs) -> Result<(Content, Content)> {
+    match (&args.reference_a, &args.reference_b, args.files.as_slice()) {
+        (None, None, [file_a, file_b]) => Ok((read_file(file_a)?, read_file(file_b)?)),
+        (Some(a), None, [file]) => {
+            let session = Session::connect(config, None).await?;
+            Ok((live(&session, a, false).await?, read_file(file)?))
+        }
+        (Some(a), Some(b), []) => {
+            let session = Session::connect(config, None).await?;
+            let side_a = live(&session, a, false).await?;
+            let side_b = match &args.context_b {
+                Some(context) => live(&Session::connect(config, Some(context)).await?, b, true).await?,
+                None => live(&session, b, false).await?,
+            };
+            Ok((side_a, side_b))
+        }
+        (Some(a), None, []) => {
+            let session = Session::connect(config, None).await?;
+            predecessor_pair(&session, a).await
+        }
+        _ => Err(user_error_hint(
+            "diff takes REF_A REF_B, REF -f FILE, REF alone (against its predecessor) or -f FILE -f FILE",
+            "for example: kubectl kfp diff team-a/train@v3 kubeflow/train",
+        )),
+    }
+}
+
+fn read_file(path: &std::path::Path) -> Result<Content> {
+    let compiled = manifest::read(path).map_err(|err| file_error(path, err))?;
+    Ok(Content {
+        label: compiled.source.clone(),
+        pipeline_spec: compiled.pipeline_spec,
+        platform_spec: compiled.platform_spec,
+    })
+}
+
+async fn live(session: &Session, text: &str, show_context: bool) -> Result<Content> {
+    let reference = parse_reference(text)?;
+    let (resolved, version) = resolve::version(session, &reference, CHUNK).await?;
+    Ok(content(session, &resolved, &version, show_context))
+}
+
+fn content(
+    session: &Session,
+    resolved: &ResolvedPipeline,
+    version: &PipelineVersion,
+    show_context: bool,
+) -> Content {
+    let context = match (&session.context, show_context) {
+        (Some(c), true) => format!("{c}:"),
+        _ => String::new(),
+    };
+    Content {
+        label: format!(
+            "{context}{}/{}@{}",
+            resolved.namespace,
+            resolved.pipeline.name_any(),
+            version.version_name()
+        ),
+        pipeline_spec: version.spec.pipeline_spec.clone(),
+        platform_spec: version.spec.platform_spec.clone(),
+    }
+}
+
+/// REF and the version created just before it in the same pipeline.
+async fn predecessor_pair(session: &Session, text: &str) -> Result<(Content, Content)> {
+    let reference = parse_reference(text)?;
+    let (resolved, version) = resolve::version(session, &reference, CHUNK).await?;
+    let Some(previous) = resolve::predecessor(&resolved.versions, &version) else {
+        let which = if reference.version == VersionSelector::Latest {
+            "its latest version".to_string()
+        } else {
+            format!("version {:?}", version.version_name())
+        };
+        return Err(user_error_hint(
+            format!(
+                "pipeline {:?} in namespace {:?} has no version before {which}",
+                resolved.pipeline.name_any(),
+                resolved.namespace
+            ),
+            "name two versions: kubectl kfp diff REF_A REF_B",
+        ));
+    };
+    Ok((
+        content(session, &resolved, previous, false),
+        content(session, &resolved, &version, false),
+    ))
 }

@@ -11,11 +11,11 @@ use serde_json::Value;
 use crate::cli::{GetArgs, GetFormat, OutputFormat};
 use crate::client::Session;
 use crate::error::ExitStatus;
-use crate::output::{Printer, human_duration};
+use crate::output::{PlainTable, Printer, human_duration};
 use crate::resolve::{self, ResolvedPipeline, digest_of};
 use crate::resources::{
-    ANNOTATION_PROMOTED_AT, ANNOTATION_PROMOTED_FROM, ANNOTATION_PROMOTED_FROM_CONTEXT, ANNOTATION_PROMOTED_FROM_UID,
-    PipelineVersion,
+    ANNOTATION_PROMOTED_AT, ANNOTATION_PROMOTED_FROM, ANNOTATION_PROMOTED_FROM_CONTEXT,
+    ANNOTATION_PROMOTED_FROM_UID, PipelineVersion,
 };
 use crate::yaml;
 
@@ -23,6 +23,9 @@ use super::{parse_reference, print_objects};
 
 /// Versions are fetched in pages of this size while resolving.
 const CHUNK: u32 = 500;
+
+/// Width of the label column in the summary ("Promoted from: " is the longest).
+const LABEL_WIDTH: usize = 15;
 
 pub async fn run(session: &Session, args: &GetArgs, printer: &Printer) -> Result<ExitStatus> {
     let reference = parse_reference(&args.reference)?;
@@ -67,7 +70,7 @@ pub fn spec_documents(version: &PipelineVersion) -> Result<String> {
 pub fn summary(resolved: &ResolvedPipeline, version: &PipelineVersion, now: Timestamp) -> String {
     let mut out = String::new();
     let mut field = |name: &str, value: &str| {
-        let _ = writeln!(out, "{:<14}{value}", format!("{name}:"));
+        let _ = writeln!(out, "{:<LABEL_WIDTH$}{value}", format!("{name}:"));
     };
     field("Pipeline", &resolved.pipeline.name_any());
     field("Version", &version.version_name());
@@ -78,13 +81,17 @@ pub fn summary(resolved: &ResolvedPipeline, version: &PipelineVersion, now: Time
         let ago = human_duration(now.as_second() - created.0.as_second());
         field("Created", &format!("{} ({ago} ago)", created.0));
     }
-    let is_latest = resolve::latest(&resolved.versions).and_then(|l| l.metadata.uid.as_ref()) == version.metadata.uid.as_ref();
+    let is_latest = resolve::latest(&resolved.versions).and_then(|l| l.metadata.uid.as_ref())
+        == version.metadata.uid.as_ref();
     field("Latest", if is_latest { "yes" } else { "no" });
     if let Some(text) = &version.spec.display_name {
         field("Display name", text);
     }
     if let Some(text) = &version.spec.description {
-        field("Description", &text.split_whitespace().collect::<Vec<_>>().join(" "));
+        field(
+            "Description",
+            &text.split_whitespace().collect::<Vec<_>>().join(" "),
+        );
     }
     field("SDK", version.sdk_version().unwrap_or("-"));
     if let Some(url) = &version.spec.code_source_url {
@@ -92,12 +99,30 @@ pub fn summary(resolved: &ResolvedPipeline, version: &PipelineVersion, now: Time
     }
     field("Status", &version.status_summary());
     let labels = version.labels();
-    field("Labels", &if labels.is_empty() { "<none>".to_string() } else { key_values(labels, 14) });
+    field(
+        "Labels",
+        &if labels.is_empty() {
+            "<none>".to_string()
+        } else {
+            key_values(labels, LABEL_WIDTH)
+        },
+    );
     if let Some(tags) = version.spec.tags.as_ref().filter(|t| !t.is_empty()) {
-        field("Tags", &key_values(tags, 14));
+        field("Tags", &key_values(tags, LABEL_WIDTH));
     }
-    let owners: Vec<String> = version.owner_references().iter().map(|o| format!("{}/{}", o.kind, o.name)).collect();
-    field("Owner", &if owners.is_empty() { "<none>".to_string() } else { owners.join(", ") });
+    let owners: Vec<String> = version
+        .owner_references()
+        .iter()
+        .map(|o| format!("{}/{}", o.kind, o.name))
+        .collect();
+    field(
+        "Owner",
+        &if owners.is_empty() {
+            "<none>".to_string()
+        } else {
+            owners.join(", ")
+        },
+    );
     let annotations = version.annotations();
     if let Some(from) = annotations.get(ANNOTATION_PROMOTED_FROM) {
         let mut text = from.clone();
@@ -113,17 +138,25 @@ pub fn summary(resolved: &ResolvedPipeline, version: &PipelineVersion, now: Time
         field("Promoted from", &text);
     }
     let spec = &version.spec.pipeline_spec;
-    let inputs = inputs(spec);
-    out.push_str(&format!("Inputs:{}\n", if inputs.is_empty() { "        <none>" } else { "" }));
-    for line in inputs {
-        out.push_str(&format!("  {line}\n"));
-    }
-    let tasks = tasks(spec);
-    out.push_str(&format!("Tasks:{}\n", if tasks.is_empty() { "         <none>" } else { "" }));
-    for line in tasks {
-        out.push_str(&format!("  {line}\n"));
-    }
+    section(&mut out, "Inputs", inputs(spec));
+    section(&mut out, "Tasks", tasks(spec));
     out
+}
+
+/// A titled, indented block of aligned rows (`<none>` when empty).
+fn section(out: &mut String, title: &str, rows: Vec<Vec<String>>) {
+    if rows.is_empty() {
+        out.push_str(&format!("{:<LABEL_WIDTH$}<none>\n", format!("{title}:")));
+        return;
+    }
+    out.push_str(&format!("{title}:\n"));
+    let mut table = PlainTable::new(&[], false);
+    for row in rows {
+        table.push(row);
+    }
+    for line in table.render().lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
 }
 
 fn key_values(map: &std::collections::BTreeMap<String, String>, indent: usize) -> String {
@@ -133,24 +166,36 @@ fn key_values(map: &std::collections::BTreeMap<String, String>, indent: usize) -
         .join(&format!("\n{}", " ".repeat(indent)))
 }
 
-/// `name  TYPE  default X` for each root input parameter and artifact.
-fn inputs(spec: &Value) -> Vec<String> {
+/// `name, TYPE, default X` for each root input parameter and artifact.
+fn inputs(spec: &Value) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
-    if let Some(parameters) = spec.pointer("/root/inputDefinitions/parameters").and_then(Value::as_object) {
+    if let Some(parameters) = spec
+        .pointer("/root/inputDefinitions/parameters")
+        .and_then(Value::as_object)
+    {
         for (name, definition) in parameters {
-            let kind = definition.get("parameterType").and_then(Value::as_str).unwrap_or("?");
+            let kind = definition
+                .get("parameterType")
+                .and_then(Value::as_str)
+                .unwrap_or("?");
             let default = match definition.get("defaultValue") {
-                Some(value) => format!("  default {}", compact(value)),
-                None if definition.get("isOptional") == Some(&Value::Bool(true)) => "  optional".to_string(),
-                None => "  required".to_string(),
+                Some(value) => format!("default {}", compact(value)),
+                None if definition.get("isOptional") == Some(&Value::Bool(true)) => "optional".to_string(),
+                None => "required".to_string(),
             };
-            rows.push(format!("{name}  {kind}{default}"));
+            rows.push(vec![name.clone(), kind.to_string(), default]);
         }
     }
-    if let Some(artifacts) = spec.pointer("/root/inputDefinitions/artifacts").and_then(Value::as_object) {
+    if let Some(artifacts) = spec
+        .pointer("/root/inputDefinitions/artifacts")
+        .and_then(Value::as_object)
+    {
         for (name, definition) in artifacts {
-            let kind = definition.pointer("/artifactType/schemaTitle").and_then(Value::as_str).unwrap_or("artifact");
-            rows.push(format!("{name}  {kind}"));
+            let kind = definition
+                .pointer("/artifactType/schemaTitle")
+                .and_then(Value::as_str)
+                .unwrap_or("artifact");
+            rows.push(vec![name.clone(), kind.to_string(), "artifact".to_string()]);
         }
     }
     rows
@@ -165,7 +210,7 @@ fn compact(value: &Value) -> String {
 
 /// One line per task (nested DAGs indented under their parent), with the image it runs and
 /// the tasks it waits for.
-fn tasks(spec: &Value) -> Vec<String> {
+fn tasks(spec: &Value) -> Vec<Vec<String>> {
     let mut lines = Vec::new();
     if let Some(dag) = spec.pointer("/root/dag/tasks") {
         walk_tasks(spec, dag, 0, &mut lines);
@@ -173,12 +218,17 @@ fn tasks(spec: &Value) -> Vec<String> {
     lines
 }
 
-fn walk_tasks(spec: &Value, tasks: &Value, depth: usize, lines: &mut Vec<String>) {
+fn walk_tasks(spec: &Value, tasks: &Value, depth: usize, lines: &mut Vec<Vec<String>>) {
     let Some(tasks) = tasks.as_object() else { return };
     for (name, task) in tasks {
-        let component_name = task.pointer("/componentRef/name").and_then(Value::as_str).unwrap_or("");
+        let component_name = task
+            .pointer("/componentRef/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let component = spec.pointer(&format!("/components/{}", escape_pointer(component_name)));
-        let executor_label = component.and_then(|c| c.get("executorLabel")).and_then(Value::as_str);
+        let executor_label = component
+            .and_then(|c| c.get("executorLabel"))
+            .and_then(Value::as_str);
         let image = executor_label
             .and_then(|label| spec.pointer(&format!("/deploymentSpec/executors/{}", escape_pointer(label))))
             .map(|executor| {
@@ -187,7 +237,11 @@ fn walk_tasks(spec: &Value, tasks: &Value, depth: usize, lines: &mut Vec<String>
                     .and_then(Value::as_str)
                     .map(str::to_string)
                     .unwrap_or_else(|| {
-                        if executor.get("importer").is_some() { "(importer)".into() } else { "(no container)".into() }
+                        if executor.get("importer").is_some() {
+                            "(importer)".into()
+                        } else {
+                            "(no container)".into()
+                        }
                     })
             });
         let after: Vec<&str> = task
@@ -195,15 +249,16 @@ fn walk_tasks(spec: &Value, tasks: &Value, depth: usize, lines: &mut Vec<String>
             .and_then(Value::as_array)
             .map(|d| d.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        let mut line = format!("{}{name}", "  ".repeat(depth));
-        match &image {
-            Some(image) => line.push_str(&format!("  {image}")),
-            None => line.push_str("  (group)"),
-        }
-        if !after.is_empty() {
-            line.push_str(&format!("  after {}", after.join(", ")));
-        }
-        lines.push(line);
+        let after = if after.is_empty() {
+            String::new()
+        } else {
+            format!("after {}", after.join(", "))
+        };
+        lines.push(vec![
+            format!("{}{name}", "  ".repeat(depth)),
+            image.unwrap_or_else(|| "(group)".into()),
+            after,
+        ]);
         if let Some(nested) = component.and_then(|c| c.pointer("/dag/tasks")) {
             walk_tasks(spec, nested, depth + 1, lines);
         }

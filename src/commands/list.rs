@@ -59,7 +59,7 @@ async fn list_pipelines(session: &Session, args: &ListArgs, printer: &Printer) -
     let mut collected = Vec::new();
     for (namespace, shared) in scopes {
         match collect_namespace(session, namespace.as_deref(), shared, args).await {
-            Ok(found) => collected.push((found, shared)),
+            Ok(listing) => collected.push(listing),
             Err(err) if shared && err.downcast_ref::<ForbiddenShared>().is_some() => {
                 printer.warn(&format!(
                     "cannot list pipelines in shared namespace {:?}: forbidden; showing namespace {:?} only",
@@ -78,9 +78,12 @@ async fn list_pipelines(session: &Session, args: &ListArgs, printer: &Printer) -
         return Ok(ExitStatus::Success);
     }
     match args.output {
-        OutputFormat::Table | OutputFormat::Wide => {
-            printer.table(&pipeline_table(&rows, args.output == OutputFormat::Wide, !args.no_headers, Timestamp::now()))
-        }
+        OutputFormat::Table | OutputFormat::Wide => printer.table(&pipeline_table(
+            &rows,
+            args.output == OutputFormat::Wide,
+            !args.no_headers,
+            Timestamp::now(),
+        )),
         OutputFormat::Json | OutputFormat::Yaml | OutputFormat::Name => {
             let objects: Vec<&Pipeline> = rows.iter().map(|r| &r.pipeline).collect();
             print_objects(printer, &objects, args.output, "pipeline")?;
@@ -94,9 +97,21 @@ fn empty_message(session: &Session, all_namespaces: bool) -> String {
         return "No pipelines found in any namespace.".to_string();
     }
     match session.other_shared_namespace() {
-        Some(shared) => format!("No pipelines found in namespace {} (shared namespace: {shared}).", session.namespace),
+        Some(shared) => format!(
+            "No pipelines found in namespace {} (shared namespace: {shared}).",
+            session.namespace
+        ),
         None => format!("No pipelines found in namespace {}.", session.namespace),
     }
+}
+
+/// What one namespace (or all of them) holds.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub pipelines: Vec<Pipeline>,
+    pub versions: Vec<PipelineVersion>,
+    /// Listed as the shared namespace.
+    pub shared: bool,
 }
 
 /// Marks a 403 on the shared namespace, which degrades to a warning.
@@ -111,7 +126,7 @@ async fn collect_namespace(
     namespace: Option<&str>,
     shared: bool,
     args: &ListArgs,
-) -> Result<(Vec<Pipeline>, Vec<PipelineVersion>)> {
+) -> Result<Listing> {
     let mut params = ListParams::default().limit(args.chunk_size);
     if let Some(selector) = &args.selector {
         params = params.labels(selector);
@@ -119,10 +134,20 @@ async fn collect_namespace(
     let pipelines = match list_pages(&session.api::<Pipeline>(namespace), &params).await {
         Ok(items) => items,
         Err(err) if shared && is_forbidden(&err) => return Err(ForbiddenShared.into()),
-        Err(err) => return Err(explain(err, &Action::new("list", "pipelines", namespace), &session.server)),
+        Err(err) => {
+            return Err(explain(
+                err,
+                &Action::new("list", "pipelines", namespace),
+                &session.server,
+            ));
+        }
     };
     if pipelines.is_empty() {
-        return Ok((pipelines, Vec::new()));
+        return Ok(Listing {
+            pipelines,
+            versions: Vec::new(),
+            shared,
+        });
     }
     let versions = list_all(
         &session.api::<PipelineVersion>(namespace),
@@ -131,13 +156,22 @@ async fn collect_namespace(
         &session.server,
     )
     .await?;
-    Ok((pipelines, versions))
+    Ok(Listing {
+        pipelines,
+        versions,
+        shared,
+    })
 }
 
 /// Joins pipelines with their versions and marks shared and shadowed ones.
-pub fn pipeline_rows(collected: Vec<((Vec<Pipeline>, Vec<PipelineVersion>), bool)>, shared_ns: Option<&str>) -> Vec<PipelineRow> {
+pub fn pipeline_rows(listings: Vec<Listing>, shared_ns: Option<&str>) -> Vec<PipelineRow> {
     let mut rows = Vec::new();
-    for ((pipelines, versions), shared_scope) in collected {
+    for Listing {
+        pipelines,
+        versions,
+        shared: shared_scope,
+    } in listings
+    {
         // Index versions by (namespace, pipeline name) once; membership is then checked per candidate.
         let mut by_pipeline: HashMap<(String, String), Vec<&PipelineVersion>> = HashMap::new();
         for v in &versions {
@@ -150,7 +184,12 @@ pub fn pipeline_rows(collected: Vec<((Vec<Pipeline>, Vec<PipelineVersion>), bool
             let namespace = pipeline.namespace().unwrap_or_default();
             let mine: Vec<PipelineVersion> = by_pipeline
                 .get(&(namespace.clone(), pipeline.name_any()))
-                .map(|vs| vs.iter().filter(|v| v.belongs_to(&pipeline)).map(|v| (*v).clone()).collect())
+                .map(|vs| {
+                    vs.iter()
+                        .filter(|v| v.belongs_to(&pipeline))
+                        .map(|v| (*v).clone())
+                        .collect()
+                })
                 .unwrap_or_default();
             let latest = resolve::latest(&mine).map(PipelineVersion::version_name);
             let shared = shared_scope || shared_ns == Some(namespace.as_str());
@@ -165,7 +204,11 @@ pub fn pipeline_rows(collected: Vec<((Vec<Pipeline>, Vec<PipelineVersion>), bool
         }
     }
     // A local pipeline shadows a shared one of the same name (only when both scopes were listed).
-    let local_names: Vec<String> = rows.iter().filter(|r| !r.shared).map(|r| r.pipeline.name_any()).collect();
+    let local_names: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.shared)
+        .map(|r| r.pipeline.name_any())
+        .collect();
     for row in rows.iter_mut().filter(|r| r.shared) {
         row.shadowed = local_names.contains(&row.pipeline.name_any());
     }
@@ -175,12 +218,18 @@ pub fn pipeline_rows(collected: Vec<((Vec<Pipeline>, Vec<PipelineVersion>), bool
 fn sort_pipeline_rows(rows: &mut [PipelineRow], sort_by: SortBy) {
     match sort_by {
         SortBy::Name => rows.sort_by(|a, b| {
-            a.pipeline.name_any().cmp(&b.pipeline.name_any()).then(a.shared.cmp(&b.shared)).then(a.namespace.cmp(&b.namespace))
+            a.pipeline
+                .name_any()
+                .cmp(&b.pipeline.name_any())
+                .then(a.shared.cmp(&b.shared))
+                .then(a.namespace.cmp(&b.namespace))
         }),
         // Youngest first, like reading a changelog.
         SortBy::Age => rows.sort_by(|a, b| {
             let created = |r: &PipelineRow| r.pipeline.metadata.creation_timestamp.as_ref().map(|t| t.0);
-            created(b).cmp(&created(a)).then_with(|| a.pipeline.name_any().cmp(&b.pipeline.name_any()))
+            created(b)
+                .cmp(&created(a))
+                .then_with(|| a.pipeline.name_any().cmp(&b.pipeline.name_any()))
         }),
     }
 }
@@ -197,18 +246,29 @@ pub fn pipeline_table(rows: &[PipelineRow], wide: bool, headers: bool, now: Time
             origin_label(&row.namespace, row.shared, row.shadowed),
             row.version_count.to_string(),
             row.latest_version.clone().unwrap_or_else(|| "<none>".into()),
-            age(row.pipeline.metadata.creation_timestamp.as_ref().map(|t| &t.0), now),
+            age(
+                row.pipeline.metadata.creation_timestamp.as_ref().map(|t| &t.0),
+                now,
+            ),
         ];
         if wide {
             cells.push(row.pipeline.spec.display_name.clone().unwrap_or_default());
-            cells.push(truncate(row.pipeline.spec.description.as_deref().unwrap_or(""), 60));
+            cells.push(truncate(
+                row.pipeline.spec.description.as_deref().unwrap_or(""),
+                60,
+            ));
         }
         table.push(cells);
     }
     table
 }
 
-async fn list_versions(session: &Session, reference: &Reference, args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {
+async fn list_versions(
+    session: &Session,
+    reference: &Reference,
+    args: &ListArgs,
+    printer: &Printer,
+) -> Result<ExitStatus> {
     let mut resolved = resolve::pipeline(session, reference, args.chunk_size).await?;
     if args.selector.is_some() {
         resolved.versions = resolve::versions_of(
@@ -244,7 +304,12 @@ async fn list_versions(session: &Session, reference: &Reference, args: &ListArgs
             !args.no_headers,
             Timestamp::now(),
         )),
-        _ => print_objects(printer, &versions.iter().collect::<Vec<_>>(), args.output, "pipelineversion")?,
+        _ => print_objects(
+            printer,
+            &versions.iter().collect::<Vec<_>>(),
+            args.output,
+            "pipelineversion",
+        )?,
     }
     Ok(ExitStatus::Success)
 }
@@ -280,7 +345,10 @@ pub fn version_table(
                 version.spec.display_name.clone().unwrap_or_default(),
                 version.sdk_version().unwrap_or("-").to_string(),
                 version.task_count().to_string(),
-                annotations.get(ANNOTATION_PROMOTED_FROM).cloned().unwrap_or_else(|| "-".into()),
+                annotations
+                    .get(ANNOTATION_PROMOTED_FROM)
+                    .cloned()
+                    .unwrap_or_else(|| "-".into()),
             ]);
         }
         table.push(cells);

@@ -3,8 +3,8 @@
 
 pub mod complete;
 pub mod config;
-pub mod create;
 pub mod crds;
+pub mod create;
 pub mod diff;
 pub mod get;
 pub mod list;
@@ -38,8 +38,12 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Config(command) => block_on(config::run(&config, command, printer)),
         Command::Version(args) if args.client => version::print_client(printer),
         Command::Version(_) => block_on(version::run(&config, printer)),
-        Command::List(args) => block_on(async { list::run(&Session::connect(&config, None).await?, args, printer).await }),
-        Command::Get(args) => block_on(async { get::run(&Session::connect(&config, None).await?, args, printer).await }),
+        Command::List(args) => {
+            block_on(async { list::run(&Session::connect(&config, None).await?, args, printer).await })
+        }
+        Command::Get(args) => {
+            block_on(async { get::run(&Session::connect(&config, None).await?, args, printer).await })
+        }
         Command::Create(args) => {
             block_on(async { create::run(&Session::connect(&config, None).await?, args, printer).await })
         }
@@ -51,7 +55,9 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
 /// Runs a future on a single-threaded runtime (a CLI makes a handful of requests; one thread
 /// starts faster), ending with [`Interrupted`] on Ctrl-C.
 fn block_on<F: Future<Output = Result<ExitStatus>>>(future: F) -> Result<ExitStatus> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         tokio::select! {
             result = future => result,
@@ -89,7 +95,10 @@ pub fn print_objects<K: Resource + Serialize>(
         }
         OutputFormat::Table | OutputFormat::Wide => unreachable!("tables are rendered by the command"),
     };
-    let items = objects.iter().map(|o| printable(*o)).collect::<Result<Vec<_>>>()?;
+    let items = objects
+        .iter()
+        .map(|o| printable(*o))
+        .collect::<Result<Vec<_>>>()?;
     printer.list(&items, data_format)
 }
 

@@ -28,14 +28,27 @@ pub async fn run(config: &Config, printer: &Printer) -> Result<ExitStatus> {
             None => error,
         }
     })?;
-    let mut text = format!("Client Version: v{CLIENT_VERSION}\nServer Version: {}\n", server.git_version);
+    let mut text = format!(
+        "Client Version: v{CLIENT_VERSION}\nServer Version: {}\n",
+        server.git_version
+    );
     let served = match session.client.list_api_group_resources(API_VERSION).await {
         Ok(list) => {
-            let has = |kind: &str| list.resources.iter().any(|r| r.kind == kind && !r.name.contains('/'));
+            let has = |kind: &str| {
+                list.resources
+                    .iter()
+                    .any(|r| r.kind == kind && !r.name.contains('/'))
+            };
             (has("Pipeline"), has("PipelineVersion"))
         }
         Err(kube::Error::Api(status)) if status.code == 404 => (false, false),
-        Err(err) => return Err(explain(err, &Action::new("discover", "pipelines.kubeflow.org", None), &session.server)),
+        Err(err) => {
+            return Err(explain(
+                err,
+                &Action::new("discover", "pipelines.kubeflow.org", None),
+                &session.server,
+            ));
+        }
     };
     let word = |served: bool| if served { "served" } else { "NOT served" };
     text.push_str(&format!(
@@ -49,5 +62,9 @@ pub async fn run(config: &Config, printer: &Printer) -> Result<ExitStatus> {
         session.shared.source
     ));
     printer.data(&text);
-    if served.0 && served.1 { Ok(ExitStatus::Success) } else { Err(not_served(&session.server)) }
+    if served.0 && served.1 {
+        Ok(ExitStatus::Success)
+    } else {
+        Err(not_served(&session.server))
+    }
 }

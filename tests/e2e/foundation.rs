@@ -1,0 +1,186 @@
+//! The foundation: CRDs, `version`, RBAC against the real server, the kubectl plugin mechanism.
+
+use std::collections::BTreeSet;
+
+use kube::CustomResourceExt;
+use kubectl_kfp::resources::{Pipeline, PipelineVersion};
+use kubectl_kfp::yaml;
+use serde_json::Value;
+
+use crate::support::{ControlPlane, shared_data};
+
+/// Every property path under `spec` of a CRD's schema, e.g. `spec.pipelineSpec`.
+fn spec_paths(crd: &Value) -> BTreeSet<String> {
+    fn walk(schema: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            for (name, child) in properties {
+                let path = format!("{prefix}.{name}");
+                out.insert(path.clone());
+                walk(child, &path, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+    walk(spec, "spec", &mut out);
+    out
+}
+
+fn identity(crd: &Value) -> (String, String, String, String, String, String) {
+    let s = |p: &str| {
+        crd.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    (
+        s("/spec/group"),
+        s("/spec/versions/0/name"),
+        s("/spec/names/kind"),
+        s("/spec/names/plural"),
+        s("/spec/names/singular"),
+        s("/spec/scope"),
+    )
+}
+
+#[test]
+fn generated_crds_match_kfp_crds() {
+    for (generated, file) in [
+        (
+            serde_json::to_value(Pipeline::crd()).unwrap(),
+            "crds/pipelines.kubeflow.org_pipelines.yaml",
+        ),
+        (
+            serde_json::to_value(PipelineVersion::crd()).unwrap(),
+            "crds/pipelines.kubeflow.org_pipelineversions.yaml",
+        ),
+    ] {
+        let real = yaml::documents(&std::fs::read_to_string(shared_data(file)).unwrap())
+            .unwrap()
+            .remove(0);
+        assert_eq!(identity(&generated), identity(&real), "{file}");
+        assert_eq!(spec_paths(&generated), spec_paths(&real), "{file}");
+        assert_eq!(
+            generated.pointer("/spec/versions/0/subresources"),
+            real.pointer("/spec/versions/0/subresources"),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn crds_command_prints_applicable_yaml() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("crds");
+    let out = cp.kfp(&ns, &["crds"]).ok();
+    let documents = yaml::documents(&out.stdout).unwrap();
+    assert_eq!(documents.len(), 2);
+    // The server accepts them as they are (server-side dry run of an apply).
+    cp.kubectl(
+        "admin",
+        &["apply", "--dry-run=server", "-f", "-"],
+        Some(&out.stdout),
+    );
+}
+
+#[test]
+fn version_shows_server_and_kfp_resources_as_viewer() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("version");
+    let out = cp.kfp(&ns, &["version"]).context("viewer").ok();
+    assert!(out.stdout.starts_with("Client Version: v"), "{}", out.stdout);
+    assert!(out.stdout.contains("Server Version: v1."), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("KFP API: pipelines.kubeflow.org/v2beta1 Pipeline served, PipelineVersion served"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn version_through_kubectl_plugin_mechanism() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("plugin");
+    let out = cp.kfp(&ns, &["version"]).through_kubectl().ok();
+    assert!(out.stdout.contains("PipelineVersion served"), "{}", out.stdout);
+}
+
+#[test]
+fn version_with_server_down_names_the_server() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("down");
+    // A port nothing listens on: bind, note the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let kubeconfig = cp.dir.join("down.kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: down\n  cluster:\n    server: https://127.0.0.1:{port}\ncontexts:\n- name: admin\n  context: {{cluster: down, user: u}}\ncurrent-context: admin\nusers:\n- name: u\n  user: {{token: not-a-secret}}\n"
+        ),
+    )
+    .unwrap();
+    let out = cp
+        .kfp(&ns, &["version"])
+        .env("KUBECONFIG", kubeconfig.to_str().unwrap())
+        .run();
+    out.assert_error(&format!(
+        "cannot reach the Kubernetes API server at https://127.0.0.1:{port}"
+    ));
+    assert_eq!(
+        out.stderr.lines().next().unwrap_or_default().len(),
+        out.stderr.lines().next().unwrap().trim().len()
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn editor_may_create_a_version_viewer_is_forbidden() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("rbac");
+    let file = shared_data("pipelines/variants/train_v1.yaml");
+    let file = file.to_str().unwrap();
+    let denied = cp.kfp(&ns, &["create", "-f", file]).context("viewer").run();
+    denied.assert_error(&format!(
+        "cannot create pipeline \"train\" in namespace \"{}\": forbidden for user \"viewer\"",
+        ns.local
+    ));
+    assert!(denied.stderr.contains("hint: "), "{}", denied.stderr);
+    let listed = cp.kubectl(
+        "admin",
+        &[
+            "get",
+            "pipelines.v2beta1.pipelines.kubeflow.org,pipelineversions.v2beta1.pipelines.kubeflow.org",
+            "-n",
+            &ns.local,
+            "-o",
+            "name",
+        ],
+        None,
+    );
+    assert_eq!(listed.stdout, "", "nothing may be written by a denied user");
+
+    let created = cp.kfp(&ns, &["create", "-f", file]).context("editor").ok();
+    assert_eq!(
+        created.stdout,
+        "pipeline.pipelines.kubeflow.org/train created\npipelineversion.pipelines.kubeflow.org/train-v1 created\n"
+    );
+    // editor has no patch verb, like KFP's edit role: writes must not need it.
+    let can_patch = cp.kubectl_raw(
+        "editor",
+        &[
+            "auth",
+            "can-i",
+            "patch",
+            "pipelineversions.pipelines.kubeflow.org",
+            "-n",
+            &ns.local,
+        ],
+        None,
+    );
+    assert_eq!(can_patch.stdout.trim(), "no");
+}

@@ -1,0 +1,484 @@
+//! Test harness: one real kube-apiserver + etcd per test run (started on first use, stopped
+//! when the test process exits because its stdin closes), fresh namespaces per test with the
+//! same RBAC shape as the demo cluster, and the plugin run as a user runs it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/kfp/<path>`: the read-only KFP test data.
+pub fn shared_data(path: &str) -> PathBuf {
+    repo().join("../shared/kfp").join(path)
+}
+
+/// The plugin binary cargo built for this test run.
+pub fn plugin_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_kubectl-kfp"))
+}
+
+/// The running control plane.
+pub struct ControlPlane {
+    pub dir: PathBuf,
+    pub kubeconfig: PathBuf,
+    // Held so the server lives as long as the test process; dropping stdin stops it.
+    _child: Mutex<Child>,
+    _stdin: Mutex<ChildStdin>,
+}
+
+static CONTROL_PLANE: OnceLock<ControlPlane> = OnceLock::new();
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn control_plane_binary() -> PathBuf {
+    repo().join("target/control-plane/bin/kfp-control-plane")
+}
+
+/// The kubectl built with the control plane (same Kubernetes version), else the one on PATH.
+pub fn kubectl_binary() -> PathBuf {
+    let built = repo().join("target/control-plane/bin/kubectl");
+    if built.exists() {
+        built
+    } else {
+        PathBuf::from("kubectl")
+    }
+}
+
+impl ControlPlane {
+    /// The control plane of this test run, started on first use.
+    pub fn get() -> &'static ControlPlane {
+        CONTROL_PLANE.get_or_init(ControlPlane::start)
+    }
+
+    fn start() -> ControlPlane {
+        let binary = control_plane_binary();
+        assert!(
+            binary.exists(),
+            "{} is missing: build it with scripts/build-control-plane (scripts/test does)",
+            binary.display()
+        );
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let instance = STARTED.fetch_add(1, Ordering::SeqCst);
+        let dir = repo()
+            .join("target/e2e")
+            .join(format!("cp-{}-{instance}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create control plane dir");
+        let log = std::fs::File::create(dir.join("control-plane.log")).expect("log file");
+        let started = Instant::now();
+        let mut child = Command::new(&binary)
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--crds")
+            .arg(shared_data("crds"))
+            .arg("--exit-on-stdin-eof")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start control plane");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read ready line");
+        let fields = parse_ready(&line).unwrap_or_else(|| {
+            let log = std::fs::read_to_string(dir.join("control-plane.log")).unwrap_or_default();
+            panic!("control plane did not become ready: {line:?}\n{}", tail(&log, 40))
+        });
+        eprintln!(
+            "control plane ready in {:.1}s at {}",
+            started.elapsed().as_secs_f64(),
+            fields.1
+        );
+        let stdin = child.stdin.take().expect("stdin");
+        ControlPlane {
+            dir,
+            kubeconfig: PathBuf::from(fields.0),
+            _child: Mutex::new(child),
+            _stdin: Mutex::new(stdin),
+        }
+    }
+
+    /// Runs kubectl as `context` (admin unless told), failing the test if it fails.
+    pub fn kubectl(&self, context: &str, args: &[&str], stdin: Option<&str>) -> Output {
+        let output = self.kubectl_raw(context, args, stdin);
+        assert_eq!(output.code, 0, "kubectl {args:?} failed: {}", output.stderr);
+        output
+    }
+
+    pub fn kubectl_raw(&self, context: &str, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = Command::new(kubectl_binary());
+        command
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--context")
+            .arg(context)
+            .args(args);
+        run(command, stdin.map(str::as_bytes))
+    }
+
+    /// A fresh set of namespaces for one test, shaped like team-a / kubeflow / team-b.
+    pub fn namespaces(&self, test: &str) -> Namespaces {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let base: String = test
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let base = &base[..base.len().min(40)];
+        let suffix = format!("{}-{n}", std::process::id() % 100_000);
+        let ns = Namespaces {
+            local: format!("{base}-a-{suffix}"),
+            shared: format!("{base}-s-{suffix}"),
+            other: format!("{base}-b-{suffix}"),
+        };
+        let mut manifest = String::new();
+        for name in [&ns.local, &ns.shared, &ns.other] {
+            manifest.push_str(&format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n---\n"
+            ));
+        }
+        // Same grants as the demo cluster: editor edits local/other and reads shared; viewer reads
+        // all three; outsider edits `other` only.
+        let bindings = [
+            ("editor", "edit", &ns.local),
+            ("editor", "edit", &ns.other),
+            ("editor", "view", &ns.shared),
+            ("viewer", "view", &ns.local),
+            ("viewer", "view", &ns.shared),
+            ("viewer", "view", &ns.other),
+            ("outsider", "edit", &ns.other),
+        ];
+        for (user, role, namespace) in bindings {
+            manifest.push_str(&format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: {user}-{role}\n  namespace: {namespace}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: kfp-test:{role}\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: {user}\n---\n"
+            ));
+        }
+        self.kubectl("admin", &["apply", "-f", "-"], Some(&manifest));
+        ns
+    }
+
+    /// The plugin, as `context`, with the test's namespaces wired in through a config file.
+    pub fn kfp(&self, ns: &Namespaces, args: &[&str]) -> Kfp {
+        let config = self.dir.join(format!("config-{}.yaml", ns.local));
+        if !config.exists() {
+            std::fs::write(&config, format!("sharedNamespace: {}\n", ns.shared)).expect("write config");
+        }
+        Kfp {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            context: "admin".into(),
+            namespace: Some(ns.local.clone()),
+            kubeconfig: self.kubeconfig.clone(),
+            config,
+            env: Vec::new(),
+            stdin: None,
+            through_kubectl: false,
+        }
+    }
+
+    /// Creates objects from YAML as admin (`kubectl create`).
+    pub fn create(&self, namespace: &str, yaml: &str) {
+        self.kubectl("admin", &["create", "-n", namespace, "-f", "-"], Some(yaml));
+    }
+}
+
+/// The namespaces of one test.
+#[derive(Debug, Clone)]
+pub struct Namespaces {
+    /// The current namespace (like team-a).
+    pub local: String,
+    /// The shared namespace (like kubeflow).
+    pub shared: String,
+    /// Another team's namespace (like team-b).
+    pub other: String,
+}
+
+/// A plugin invocation being built.
+pub struct Kfp {
+    args: Vec<String>,
+    context: String,
+    namespace: Option<String>,
+    kubeconfig: PathBuf,
+    config: PathBuf,
+    env: Vec<(String, String)>,
+    stdin: Option<Vec<u8>>,
+    through_kubectl: bool,
+}
+
+impl Kfp {
+    pub fn context(mut self, context: &str) -> Self {
+        self.context = context.to_string();
+        self
+    }
+
+    /// Run without `--context` (the kubeconfig's current context applies).
+    pub fn no_context(mut self) -> Self {
+        self.context.clear();
+        self
+    }
+
+    /// Run without `-n` (the context's namespace applies).
+    pub fn no_namespace(mut self) -> Self {
+        self.namespace = None;
+        self
+    }
+
+    pub fn namespace(mut self, namespace: &str) -> Self {
+        self.namespace = Some(namespace.to_string());
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn config_file(mut self, path: &Path) -> Self {
+        self.config = path.to_path_buf();
+        self
+    }
+
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// Run as `kubectl kfp …` through kubectl's plugin mechanism.
+    pub fn through_kubectl(mut self) -> Self {
+        self.through_kubectl = true;
+        self
+    }
+
+    pub fn run(self) -> Output {
+        let mut command = if self.through_kubectl {
+            let mut c = Command::new(kubectl_binary());
+            c.arg("kfp");
+            let bin_dir = plugin_binary().parent().expect("bin dir").to_path_buf();
+            let path = std::env::var("PATH").unwrap_or_default();
+            c.env("PATH", format!("{}:{path}", bin_dir.display()));
+            c
+        } else {
+            Command::new(plugin_binary())
+        };
+        command.args(&self.args);
+        if !self.context.is_empty() {
+            command.arg("--context").arg(&self.context);
+        }
+        if let Some(ns) = &self.namespace {
+            command.arg("-n").arg(ns);
+        }
+        command
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("KUBECTL_KFP_CONFIG", &self.config)
+            .env_remove("KUBECTL_KFP_SHARED_NAMESPACE")
+            .env_remove("NO_COLOR");
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        run(command, self.stdin.as_deref())
+    }
+
+    /// Runs and asserts exit 0.
+    pub fn ok(self) -> Output {
+        let description = self.args.join(" ");
+        let output = self.run();
+        assert_eq!(
+            output.code, 0,
+            "kubectl kfp {description} failed:\nstdout:\n{}\nstderr:\n{}",
+            output.stdout, output.stderr
+        );
+        output
+    }
+}
+
+/// What a process printed and how it exited.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Output {
+    /// Asserts the documented error shape: exit 2, `error: …` first line, nothing on stdout.
+    pub fn assert_error(&self, contains: &str) -> &Self {
+        assert_eq!(
+            self.code, 2,
+            "expected exit 2, got {}: stdout {:?} stderr {:?}",
+            self.code, self.stdout, self.stderr
+        );
+        assert!(self.stderr.starts_with("error: "), "stderr: {:?}", self.stderr);
+        assert!(
+            self.stderr.contains(contains),
+            "stderr {:?} lacks {contains:?}",
+            self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        self
+    }
+
+    /// Table rows (after the header) split on whitespace runs.
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        self.stdout
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split("  ")
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+fn run(mut command: Command, stdin: Option<&[u8]>) -> Output {
+    command.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {command:?}: {e}"));
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        let bytes = bytes.to_vec();
+        // Written from a thread so a child that stops reading early cannot deadlock the test.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        });
+    }
+    let output = child.wait_with_output().expect("wait");
+    Output {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: output.status.code().unwrap_or(-1),
+    }
+}
+
+fn parse_ready(line: &str) -> Option<(String, String)> {
+    let rest = line.trim().strip_prefix("ready ")?;
+    let mut kubeconfig = None;
+    let mut server = None;
+    for field in rest.split_whitespace() {
+        if let Some(v) = field.strip_prefix("kubeconfig=") {
+            kubeconfig = Some(v.to_string());
+        } else if let Some(v) = field.strip_prefix("server=") {
+            server = Some(v.to_string());
+        }
+    }
+    Some((kubeconfig?, server?))
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// A PipelineVersion manifest as KFP's API server would store it, for seeding through kubectl.
+pub fn version_manifest(pipeline: &str, version: &str, spec_file: &Path, labels: bool) -> String {
+    let text = std::fs::read_to_string(spec_file).expect("spec file");
+    let mut docs = text.split("\n---\n");
+    let spec = docs.next().unwrap_or_default();
+    let indented: String = spec
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("    {l}\n"))
+        .collect();
+    let label_block = if labels {
+        format!("  labels:\n    pipelines.kubeflow.org/pipeline: {pipeline}\n")
+    } else {
+        String::new()
+    };
+    format!(
+        "apiVersion: pipelines.kubeflow.org/v2beta1\nkind: PipelineVersion\nmetadata:\n  name: {pipeline}-{version}\n{label_block}spec:\n  pipelineName: {pipeline}\n  versionName: {version}\n  pipelineSpec:\n{indented}"
+    )
+}
+
+/// A Pipeline manifest.
+pub fn pipeline_manifest(name: &str, description: &str) -> String {
+    format!(
+        "apiVersion: pipelines.kubeflow.org/v2beta1\nkind: Pipeline\nmetadata:\n  name: {name}\nspec:\n  displayName: {name}\n  description: {description}\n"
+    )
+}
+
+static SECOND: OnceLock<ControlPlane> = OnceLock::new();
+static MERGED: OnceLock<PathBuf> = OnceLock::new();
+
+impl ControlPlane {
+    /// A second, independent control plane (another "cluster"), started on first use.
+    pub fn second() -> &'static ControlPlane {
+        SECOND.get_or_init(ControlPlane::start)
+    }
+
+    /// One kubeconfig holding both clusters: the first control plane's contexts as they are,
+    /// the second's prefixed with `remote-` (e.g. `remote-admin`, `remote-editor`).
+    pub fn two_cluster_kubeconfig() -> &'static Path {
+        MERGED.get_or_init(|| {
+            let first = ControlPlane::get();
+            let second = ControlPlane::second();
+            let read = |path: &Path| -> serde_json::Value {
+                kubectl_kfp::yaml::from_str(&std::fs::read_to_string(path).expect("kubeconfig"))
+                    .expect("kubeconfig yaml")
+            };
+            let mut merged = read(&first.kubeconfig);
+            let mut remote = read(&second.kubeconfig);
+            let rename = |list: &mut serde_json::Value| {
+                for item in list.as_array_mut().into_iter().flatten() {
+                    let name = item["name"].as_str().unwrap_or_default().to_string();
+                    item["name"] = format!("remote-{name}").into();
+                    if let Some(context) = item.get_mut("context") {
+                        for key in ["cluster", "user"] {
+                            let value = context[key].as_str().unwrap_or_default().to_string();
+                            context[key] = format!("remote-{value}").into();
+                        }
+                    }
+                }
+            };
+            for key in ["clusters", "users", "contexts"] {
+                rename(&mut remote[key]);
+                let extra = remote[key].as_array().cloned().unwrap_or_default();
+                merged[key].as_array_mut().expect("list").extend(extra);
+            }
+            let path = first.dir.join("two-clusters.kubeconfig");
+            std::fs::write(&path, kubectl_kfp::yaml::to_string(&merged).expect("yaml"))
+                .expect("write kubeconfig");
+            path
+        })
+    }
+}
+
+impl Kfp {
+    pub fn kubeconfig(mut self, path: &Path) -> Self {
+        self.kubeconfig = path.to_path_buf();
+        self
+    }
+
+    /// The command line this invocation would run, for driving it in a pseudo-terminal.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(plugin_binary());
+        command.args(&self.args).arg("--context").arg(&self.context);
+        if let Some(ns) = &self.namespace {
+            command.arg("-n").arg(ns);
+        }
+        command
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("KUBECTL_KFP_CONFIG", &self.config)
+            .env_remove("KUBECTL_KFP_SHARED_NAMESPACE");
+        command
+    }
+}
