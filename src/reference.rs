@@ -164,13 +164,12 @@ pub fn check(value: &str, rule: NameRule) -> Result<(), NameRule> {
         NameRule::PipelineInfoName => bytes.first().is_some_and(lower_alnum),
         _ => bytes.first().is_some_and(lower_alnum) && bytes.last().is_some_and(lower_alnum),
     };
+    // Kubernetes' IsDNS1123Subdomain: dot-separated parts that start and end alphanumeric; unlike
+    // DNS proper it does not limit a part to 63 characters (longer object names are valid).
     let dns_subdomain_labels_ok = rule != NameRule::DnsSubdomain
         || value.split('.').all(|label| {
             let l = label.as_bytes();
-            !l.is_empty()
-                && l.len() <= 63
-                && l.first().is_some_and(lower_alnum)
-                && l.last().is_some_and(lower_alnum)
+            l.first().is_some_and(lower_alnum) && l.last().is_some_and(lower_alnum)
         });
     if !bytes.is_empty()
         && bytes.len() <= max
@@ -264,5 +263,7 @@ mod tests {
         assert!(check("a..b", NameRule::DnsSubdomain).is_err());
         assert!(check(&"a".repeat(64), NameRule::DnsLabel).is_err());
         assert!(check("a_b", NameRule::DnsSubdomain).is_err());
+        assert!(check(&"a".repeat(70), NameRule::DnsSubdomain).is_ok(), "parts may exceed 63 characters");
+        assert!(check(&"a".repeat(70), NameRule::DnsSubdomain).is_ok(), "parts may exceed 63 characters");
     }
 }

@@ -9,6 +9,7 @@ use crate::cli::{ColorChoice, DiffArgs, DiffFormat};
 use crate::client::Session;
 use crate::config::Config;
 use crate::diff::{self, Options, Side};
+use crate::digest;
 use crate::error::{ExitStatus, user_error_hint};
 use crate::manifest;
 use crate::output::{Printer, colorize_diff_line};
@@ -19,7 +20,8 @@ use crate::resources::PipelineVersion;
 use super::create::file_error;
 use super::parse_reference;
 
-/// One side's content, owned.
+/// One side's content, owned. Numbers are normalized as the digest does (the API server
+/// stores `3.0` as `3`), so a file and its stored copy compare equal.
 struct Content {
     label: String,
     pipeline_spec: Value,
@@ -122,8 +124,8 @@ fn read_file(path: &std::path::Path) -> Result<Content> {
     let compiled = manifest::read(path).map_err(|err| file_error(path, err))?;
     Ok(Content {
         label: compiled.source.clone(),
-        pipeline_spec: compiled.pipeline_spec,
-        platform_spec: compiled.platform_spec,
+        pipeline_spec: digest::normalize(&compiled.pipeline_spec),
+        platform_spec: compiled.platform_spec.as_ref().map(digest::normalize),
     })
 }
 
@@ -150,8 +152,8 @@ fn content(
             resolved.pipeline.name_any(),
             version.version_name()
         ),
-        pipeline_spec: version.spec.pipeline_spec.clone(),
-        platform_spec: version.spec.platform_spec.clone(),
+        pipeline_spec: digest::normalize(&version.spec.pipeline_spec),
+        platform_spec: version.spec.platform_spec.as_ref().map(digest::normalize),
     }
 }
 

@@ -354,13 +354,13 @@ fn bad_input_is_refused_and_nothing_is_created() {
     let stdin_cases: Vec<(Vec<u8>, &str)> = vec![
         (
             b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n".to_vec(),
-            "it holds a Deployment (apps/v1)",
+            "is not a compiled KFP pipeline: it holds a Deployment (apps/v1)",
         ),
-        (b"executorLabel: exec-x\n".to_vec(), "looks like a component spec"),
-        (b"pipelineInfo: {name: x}\n".to_vec(), "field \"root\" is missing"),
+        (b"executorLabel: exec-x\n".to_vec(), "is not a compiled KFP pipeline: it looks like a component spec"),
+        (b"pipelineInfo: {name: x}\n".to_vec(), "is not a compiled KFP pipeline: field \"root\" is missing"),
         (
             b"pipelineInfo: {name: Bad_Name}\nroot: {}\n".to_vec(),
-            "pipelineInfo.name \"Bad_Name\" is not a valid pipeline name",
+            "has an invalid pipeline spec: pipelineInfo.name \"Bad_Name\" is not a valid pipeline name",
         ),
         (b"a: [1, 2\nb: 3\n".to_vec(), "is not valid YAML or JSON"),
         (vec![0xff, 0xfe, 0xfd], "is not UTF-8 text"),
@@ -382,7 +382,7 @@ fn bad_input_is_refused_and_nothing_is_created() {
     cp.kfp(&ns, &["create", "-f", good, "--tag", "novalue"])
         .run()
         .assert_error("invalid --tag \"novalue\"");
-    let long = "a".repeat(250);
+    let long = "a".repeat(252);
     cp.kfp(&ns, &["create", &long, "-f", good, "--version", "v1"])
         .run()
         .assert_error("PipelineVersion name");

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{ControlPlane, Namespaces, shared_data};
+use crate::support::{ControlPlane, Namespaces, next_second, shared_data};
 
 /// Loads a compiled pipeline's first document.
 fn load(file: &str) -> Value {
@@ -31,6 +31,7 @@ fn diff_after(test: &str, file: &str, change: impl FnOnce(&mut Value)) -> (Strin
         &["create", "p", "-f", &shared_data(file).display().to_string()],
     )
     .ok();
+    next_second();
     cp.kfp(&ns, &["create", "p", "-f", &write(cp, &ns, "v2", &changed)])
         .ok();
     let text = cp.kfp(&ns, &["diff", "p@v1", "p@v2"]).run();
@@ -93,6 +94,7 @@ fn the_designed_train_variants_differ_as_designed() {
             ],
         )
         .ok();
+        next_second();
     }
     let summary = cp.kfp(&ns, &["diff", "train@v1", "train@v2", "--semantic"]).run();
     assert_eq!(summary.code, 1);
@@ -189,7 +191,7 @@ fn removed_input_on_a_real_pipeline() {
                 .remove("param1");
         },
     );
-    assert!(text.contains("-        param1:\n"), "{text}");
+    assert!(text.contains("-      param1:\n"), "{text}");
     assert!(summary.lines().any(|l| l == "- input param1"), "{summary}");
     assert!(has_change(&json, "removed", "input", "param1", None), "{json}");
 }

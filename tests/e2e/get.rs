@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::{ControlPlane, shared_data};
+use crate::support::{ControlPlane, next_second, shared_data};
 
 #[test]
 fn get_summary_object_and_selectors() {
@@ -13,6 +13,8 @@ fn get_summary_object_and_selectors() {
     cp.kfp(&ns, &["create", "-f", v1.to_str().unwrap()])
         .namespace(&ns.shared)
         .ok();
+    // v2 must be newer than v1: within one second KFP's UID tie-break would decide.
+    next_second();
     cp.kfp(&ns, &["create", "-f", v2.to_str().unwrap()])
         .namespace(&ns.shared)
         .ok();

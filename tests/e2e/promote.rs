@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{ControlPlane, Namespaces, shared_data};
+use crate::support::{ControlPlane, Namespaces, next_second, shared_data};
 
 fn objects(cp: &ControlPlane, namespace: &str) -> String {
     cp.kubectl(
@@ -36,6 +36,7 @@ fn seeded(test: &str) -> (&'static ControlPlane, Namespaces) {
             ],
         )
         .ok();
+        next_second();
     }
     (cp, ns)
 }

@@ -482,3 +482,11 @@ impl Kfp {
         command
     }
 }
+
+/// Sleeps into the next wall-clock second, so the next object gets a later creationTimestamp
+/// (the API server stamps whole seconds; equal stamps fall to KFP's UID tie-break).
+pub fn next_second() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let into_second = now.subsec_millis() as u64;
+    std::thread::sleep(std::time::Duration::from_millis(1000 - into_second + 20));
+}
