@@ -19,12 +19,16 @@
 //!     {"op": "added", "scope": "task", "name": "evaluate", "field": null,
 //!      "after": {"componentRef": {"name": "comp-evaluate"}, "...": "..."}, "detail": "after train"},
 //!     {"op": "removed", "scope": "input", "name": "epochs", "field": null,
-//!      "before": {"defaultValue": 3.0, "isOptional": true, "parameterType": "NUMBER_INTEGER"}, "detail": null}
+//!      "before": {"defaultValue": 3.0, "isOptional": true, "parameterType": "NUMBER_INTEGER"},
+//!      "detail": null}
 //!   ]
 //! }
 //! ```
 //!
 //! - `from`, `to`: the labels of the two sides. `identical`: true exactly when `changes` is empty.
+//!   `changes` are ordered by scope (in the order listed below), then by name (task paths segment
+//!   by segment, numbers by value: `train-5` before `train-10`), the whole-thing change first, then
+//!   fields in a fixed order (what runs, then wiring, then policies, then JSON pointers).
 //! - `op`: `added`, `removed`, `changed` or `renamed`. When `field` is null the op applies to the
 //!   whole thing named by `scope` and `name`; otherwise to that field of it (`"op": "removed",
 //!   "field": "env[DEBUG]"` means the task lost the variable `DEBUG`). `renamed` is for tasks only.
@@ -37,7 +41,7 @@
 //!   `component`/`executor` the key under `components` / `deploymentSpec.executors`; for
 //!   `platform` the path of the task whose executor the settings belong to, else the executor
 //!   label (settings no compared task uses), or the platform's name (`kubernetes`) for settings
-//!   outside `deploymentSpec.executors`.
+//!   outside `deploymentSpec.executors`, or empty for keys outside `platforms`.
 //! - `field`: null, a name from the vocabulary below, or a JSON pointer (RFC 6901, starts with
 //!   `/`) for anything the vocabulary does not cover. The pointer points into the `to` document
 //!   (into `from` when the value exists only there): the platform spec for scope `platform`, the
@@ -45,21 +49,28 @@
 //! - `before`, `after`: the value on each side as found in the spec, omitted where it does not
 //!   exist on that side. Two fields are normalised: `dependencies` (sorted list, `[]` when
 //!   absent) and `caching` (boolean). For `renamed`, the old and the new task path.
-//! - `detail`: a short human note or null: `after a, b` on an added task, type and default on an
-//!   added input or output.
+//! - `detail`: a short human note or null: `after a, b` (its dependencies) on an added or removed
+//!   task, type and default on an added input or output.
 //!
-//! Field vocabulary:
+//! Field vocabulary, by scope (`NAME`, `KEY`… stand for the map key or list entry id):
 //!
-//! | scope | fields |
-//! | --- | --- |
-//! | pipeline | `name`, `displayName`, `description`, `sdkVersion`, `schemaVersion` |
-//! | input | `type`, `default`, `optional`, `description` |
-//! | output | `type`, `description`, `source` (the `dag.outputs` entry that feeds it) |
-//! | task: the task itself | `dependencies`, `input[NAME]` (how the input is wired), `caching`, `retryPolicy`, `condition`, `triggerStrategy`, `parallelism`, `parameterIterator`, `artifactIterator`, `displayName` (`taskInfo.name`), `component` (component key) |
-//! | task: its component | `componentInput[NAME]`, `componentOutput[NAME]` (definitions), `executor` (executor label) |
-//! | task: its executor | `image`, `command`, `args`, `env[NAME]` (value, or the whole entry), `resources.KEY` (`resources.cpuLimit`, `resources.accelerator`…), `importer.KEY` |
-//! | component, executor | as for a task: the component and executor fields |
-//! | platform | `nodeSelector[LABEL]`, `podMetadata.labels[KEY]`, `podMetadata.annotations[KEY]`, `secretAsEnv[SECRET]`, `secretAsVolume[MOUNT_PATH]`, `configMapAsEnv[CONFIG_MAP]`, `configMapAsVolume[MOUNT_PATH]`, `pvcMount[MOUNT_PATH]`, `emptyDirMounts[MOUNT_PATH]`, `genericEphemeralVolume[MOUNT_PATH]`, `imagePullSecret[SECRET]`, `fieldPathAsEnv[NAME]`, `tolerations[KEY]`, `imagePullPolicy`, `activeDeadlineSeconds`, `enabledSharedMemory`, `nodeAffinity`, `podAffinity` |
+//! - `pipeline`: `name`, `displayName`, `description`, `sdkVersion`, `schemaVersion`.
+//! - `input`: `type`, `default`, `optional`, `description`.
+//! - `output`: `type`, `description`, `source` (the `dag.outputs` entry that feeds it).
+//! - `task`, from the task itself: `dependencies`, `input[NAME]` (how the input is wired),
+//!   `caching`, `retryPolicy`, `condition`, `triggerStrategy`, `parallelism`,
+//!   `parameterIterator`, `artifactIterator`, `displayName` (`taskInfo.name`), `component` (the
+//!   component key); from its component: `componentInput[NAME]`, `componentOutput[NAME]`
+//!   (definitions), `executor` (the executor label); from its executor: `image`, `command`,
+//!   `args`, `env[NAME]` (the value, or the whole entry when it has more), `resources.KEY`
+//!   (`resources.cpuLimit`, `resources.accelerator`…), `importer.KEY`.
+//! - `component`, `executor`: the component and executor fields of `task`.
+//! - `platform`: `nodeSelector[LABEL]`, `podMetadata.labels[KEY]`,
+//!   `podMetadata.annotations[KEY]`, `secretAsEnv[SECRET]`, `secretAsVolume[MOUNT_PATH]`,
+//!   `configMapAsEnv[CONFIG_MAP]`, `configMapAsVolume[MOUNT_PATH]`, `pvcMount[MOUNT_PATH]`,
+//!   `emptyDirMounts[MOUNT_PATH]`, `genericEphemeralVolume[MOUNT_PATH]`, `imagePullSecret[SECRET]`,
+//!   `fieldPathAsEnv[NAME]`, `tolerations[KEY]`, `imagePullPolicy`, `activeDeadlineSeconds`,
+//!   `enabledSharedMemory`, `nodeAffinity`, `podAffinity`.
 //!
 //! A platform list whose entries lack a unique id (say, two tolerations for one key) is compared
 //! as a whole, with the field named after the list (`tolerations`). A renamed task does not also
@@ -75,9 +86,25 @@
 //! # Summary lines
 //!
 //! [`render_summary`] writes one line per change: `+` added, `-` removed, `~` changed or renamed,
-//! then scope, name and, for a field, the field with its values. Values are written compactly
-//! (strings unquoted unless ambiguous, `[a, b]`, `{k: v}`); a value longer than 60 characters or
-//! spanning lines is summarised as `changed (+A -R lines)`, or `(N lines)` when added.
+//! then scope, name and, for a field, the field with its values:
+//!
+//! ```text
+//! ~ pipeline train: description Prepare data and train a model. → Train and evaluate a model.
+//! ~ input learning_rate: default 0.1 → 0.05
+//! + task evaluate (after train)
+//! ~ task prepare: caching enabled → disabled
+//! ~ task train: image python:3.11 → python:3.12
+//! ~ task train: command changed (+2 -2 lines)
+//! - task train: input[epochs]
+//! ~ task prepare → load (renamed)
+//! ~ platform fetch: nodeSelector[gpu] "true" → "false"
+//! ```
+//!
+//! Values are written compactly: strings unquoted unless that would mislead (`"true"` is a
+//! string), `[a, b]`, `{k: v}`, task inputs as `input NAME` (a pipeline or parent DAG input),
+//! `TASK.OUTPUT` or a JSON constant, definitions as `TYPE, default X, optional`. A value longer
+//! than 60 characters or spanning lines is summarised as `changed (+A -R lines)` (a line diff of
+//! the two values as YAML), or `(N lines)` when added. Removed fields show no value.
 //!
 //! Differences without meaning (the order of `dependentTasks`, `cachingOptions: {}` against
 //! `enableCache: false`) are reported, as changes with a JSON pointer, only when nothing else
@@ -104,8 +131,9 @@ const SDK_VERSION: &str = "sdkVersion";
 const INLINE_VALUE_CHARS: usize = 60;
 /// A line diff of a changed region gives up being minimal after this long (huge rewrites only).
 const LINE_DIFF_TIMEOUT: Duration = Duration::from_secs(2);
-/// Nested DAGs deeper than this are compared as plain data (guards against reference cycles).
-const MAX_DAG_DEPTH: usize = 32;
+/// Beyond this many task visits nested DAGs are compared as plain data: a spec reusing one
+/// sub-pipeline inside another many levels deep would otherwise take exponential time.
+const MAX_TASK_VISITS: usize = 1_000_000;
 
 /// One side of a comparison.
 #[derive(Debug, Clone)]
@@ -139,14 +167,21 @@ impl Default for Options {
 /// One difference, in pipeline terms. See the module documentation for the meaning of each field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
+    /// What happened: to the field when there is one, else to the thing itself.
     pub op: Op,
+    /// What kind of thing changed.
     pub scope: Scope,
+    /// Which one: task path, input name, component key… (see the module documentation).
     pub name: String,
+    /// The field that changed: a vocabulary name or a JSON pointer; None for the whole thing.
     pub field: Option<String>,
+    /// The old value; None where it did not exist.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<Value>,
+    /// The new value; None where it no longer exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
+    /// A short human note (`after train` on an added task…).
     pub detail: Option<String>,
 }
 
@@ -223,6 +258,7 @@ fn equal_without_key(a: &Value, b: &Value, ignored: &str) -> bool {
 /// Starts with `--- <a.label>` / `+++ <b.label>`, then hunks `@@ -l,n +l,n @@`. None when there
 /// is no difference after ignoring what `options` says to ignore.
 pub fn unified(a: &Side, b: &Side, options: &Options) -> Option<String> {
+    // Cheap next to the rest, and "no change" is a common answer.
     if identical(a, b, options) {
         return None;
     }
@@ -231,6 +267,9 @@ pub fn unified(a: &Side, b: &Side, options: &Options) -> Option<String> {
     let old_segments = segments(a, skip, with_platform);
     let new_segments = segments(b, skip, with_platform);
     let anchors = equal_segments(&old_segments, &new_segments);
+    if anchors.len() == old_segments.len() && anchors.len() == new_segments.len() {
+        return None;
+    }
     let [mut old, mut new] = SegmentedText::pair(&old_segments, &new_segments, &anchors);
     let ops = line_ops(&old, &new, &anchors);
     if ops.iter().all(|op| op.tag() == DiffTag::Equal) {
@@ -260,11 +299,12 @@ pub fn canonical_text(side: &Side, options: &Options, with_platform: bool) -> St
     list.iter().map(render_segment).collect()
 }
 
-/// The canonical YAML is produced in pieces, one per map entry of the big maps (`components`,
-/// `deploymentSpec.executors`, `dag.tasks`…), so that an entry equal on both sides is serialized
-/// once and its lines are not diffed at all: serde_yaml is the slow part on multi-megabyte specs.
-/// serde_yaml writes no line folding, so a piece written with its ancestors' keys above it has
-/// exactly the text it has inside the whole document, once the repeated key lines are dropped.
+/// A piece of one side's canonical YAML. The text is cut into one piece per entry of the big maps
+/// (`components`, `deploymentSpec.executors`, `dag.tasks`…) so that pieces equal on both sides
+/// need not be serialized at all (only their lines counted) nor diffed: serde_yaml is by far the
+/// slowest part on multi-megabyte specs. serde_yaml writes no line folding, so a piece written
+/// with its ancestors' keys above it has exactly the text it has inside the whole document, once
+/// the repeated key lines are dropped (the tests check this on every spec in the test data).
 struct Segment<'a> {
     document: u8,
     parents: Vec<&'a str>,
@@ -283,9 +323,14 @@ enum Body<'a> {
 const DOCUMENT_PIPELINE: u8 = 0;
 const DOCUMENT_SEPARATOR: u8 = 1;
 const DOCUMENT_PLATFORM: u8 = 2;
-/// Maps with more nodes than this are split into one segment per entry.
+/// A map with more entries than this ("wide": tasks, components, executors) is split into one
+/// segment per entry; so is a map with more nodes than `SEGMENT_SPLIT_NODES`, unless it is an
+/// entry of a wide map itself (counting the nodes of each entry would cost more than it saves).
+const WIDE_MAP_ENTRIES: usize = 16;
 const SEGMENT_SPLIT_NODES: usize = 256;
 const MAX_SEGMENT_DEPTH: usize = 8;
+/// Fewer segments than this are rendered on the calling thread.
+const PARALLEL_RENDER_MIN_SEGMENTS: usize = 64;
 
 impl<'a> Segment<'a> {
     fn key(&self) -> Option<&'a str> {
@@ -371,6 +416,7 @@ struct SegmentWalker<'a, 'o> {
 
 impl<'a> SegmentWalker<'a, '_> {
     fn walk(&mut self, map: &'a Map<String, Value>, skip: Option<&str>) {
+        let wide = map.len() > WIDE_MAP_ENTRIES;
         for (key, value) in map {
             if skip == Some(key.as_str()) {
                 continue;
@@ -378,8 +424,9 @@ impl<'a> SegmentWalker<'a, '_> {
             match value.as_object() {
                 Some(child)
                     if self.parents.len() < MAX_SEGMENT_DEPTH
-                        && is_one_line_key(key)
-                        && more_nodes_than(value, SEGMENT_SPLIT_NODES) =>
+                        && is_simple_key(key)
+                        && (child.len() > WIDE_MAP_ENTRIES
+                            || (!wide && more_nodes_than(value, SEGMENT_SPLIT_NODES))) =>
                 {
                     self.parents.push(key);
                     self.walk(child, None);
@@ -400,20 +447,19 @@ impl<'a> SegmentWalker<'a, '_> {
     }
 }
 
-/// Keys that serde_yaml surely writes as one `key:` line (no explicit `? key` form).
-fn is_one_line_key(key: &str) -> bool {
-    !key.is_empty() && key.len() <= 64 && key.bytes().all(|byte| byte.is_ascii_graphic())
-}
-
+/// Counts map entries and list items only (scalars are not visited), stopping at `limit`.
 fn more_nodes_than(value: &Value, limit: usize) -> bool {
-    fn count(value: &Value, budget: &mut usize) -> bool {
+    fn visit(child: &Value, budget: &mut usize) -> bool {
         if *budget == 0 {
             return true;
         }
         *budget -= 1;
+        count(child, budget)
+    }
+    fn count(value: &Value, budget: &mut usize) -> bool {
         match value {
-            Value::Object(map) => map.values().any(|child| count(child, budget)),
-            Value::Array(items) => items.iter().any(|child| count(child, budget)),
+            Value::Object(map) => map.values().any(|child| visit(child, budget)),
+            Value::Array(items) => items.iter().any(|child| visit(child, budget)),
             _ => false,
         }
     }
@@ -479,6 +525,33 @@ fn drop_lines(text: String, count: usize) -> String {
     }
 }
 
+/// Renders segments, on several threads when there are many (serde_yaml is slow: changing the
+/// image of 2,000 executors means rendering megabytes of YAML).
+fn render_all(segments: &[&Segment]) -> Vec<String> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
+    if threads < 2 || segments.len() < PARALLEL_RENDER_MIN_SEGMENTS {
+        return segments.iter().map(|segment| render_segment(segment)).collect();
+    }
+    let render = |part: &[&Segment]| {
+        part.iter()
+            .map(|segment| render_segment(segment))
+            .collect::<Vec<_>>()
+    };
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = segments
+            .chunks(segments.len().div_ceil(threads))
+            .map(|part| (part, scope.spawn(move || render(part))))
+            .collect();
+        // A thread cannot fail (rendering does not panic); should it, render its part here.
+        parts
+            .into_iter()
+            .flat_map(|(part, handle)| handle.join().unwrap_or_else(|_| render(part)))
+            .collect()
+    })
+}
+
 /// A segment equal on both sides: (old index, new index).
 type Anchor = (usize, usize);
 
@@ -513,45 +586,57 @@ struct SegmentedText<'s, 'a> {
 
 impl<'s, 'a> SegmentedText<'s, 'a> {
     fn pair(old: &'s [Segment<'a>], new: &'s [Segment<'a>], anchors: &[Anchor]) -> [Self; 2] {
-        let mut texts = [vec![None; old.len()], vec![None; new.len()]];
+        let sides = [old, new];
         let mut counts = [vec![None; old.len()], vec![None; new.len()]];
+        // Anchors whose lines cannot be counted are rendered once, on the old side.
+        let mut copy_from_old = Vec::new();
         for &(i, j) in anchors {
-            let count = match segment_lines(&old[i]) {
-                Some(count) => count,
-                None => {
-                    let text = render_segment(&old[i]);
-                    let count = text.split_inclusive('\n').count();
-                    texts[NEW][j] = Some(text.clone());
-                    texts[OLD][i] = Some(text);
-                    count
+            match segment_lines(&old[i]) {
+                Some(count) => {
+                    counts[OLD][i] = Some(count);
+                    counts[NEW][j] = Some(count);
                 }
-            };
-            counts[OLD][i] = Some(count);
-            counts[NEW][j] = Some(count);
+                None => copy_from_old.push((i, j)),
+            }
+        }
+        let mut skip_new = vec![false; new.len()];
+        for &(_, j) in &copy_from_old {
+            skip_new[j] = true;
+        }
+        let jobs: Vec<(usize, usize)> = [OLD, NEW]
+            .into_iter()
+            .flat_map(|side| (0..sides[side].len()).map(move |index| (side, index)))
+            .filter(|&(side, index)| counts[side][index].is_none() && !(side == NEW && skip_new[index]))
+            .collect();
+        let rendered = render_all(
+            &jobs
+                .iter()
+                .map(|&(side, index)| &sides[side][index])
+                .collect::<Vec<_>>(),
+        );
+        let mut texts = [vec![None; old.len()], vec![None; new.len()]];
+        for ((side, index), text) in jobs.into_iter().zip(rendered) {
+            counts[side][index] = Some(text.split_inclusive('\n').count());
+            texts[side][index] = Some(text);
+        }
+        for (i, j) in copy_from_old {
+            counts[NEW][j] = counts[OLD][i];
+            texts[NEW][j] = texts[OLD][i].clone();
         }
         let [old_texts, new_texts] = texts;
         let [old_counts, new_counts] = counts;
         [
-            SegmentedText::new(old, old_texts, old_counts),
-            SegmentedText::new(new, new_texts, new_counts),
+            SegmentedText::new(old, old_texts, &old_counts),
+            SegmentedText::new(new, new_texts, &new_counts),
         ]
     }
 
-    /// Renders every segment not counted yet (the changed ones).
-    fn new(segments: &'s [Segment<'a>], mut texts: Vec<Option<String>>, counts: Vec<Option<usize>>) -> Self {
+    fn new(segments: &'s [Segment<'a>], texts: Vec<Option<String>>, counts: &[Option<usize>]) -> Self {
         let mut starts = Vec::with_capacity(segments.len() + 1);
         let mut total = 0;
-        for (index, count) in counts.into_iter().enumerate() {
+        for count in counts {
             starts.push(total);
-            total += match count {
-                Some(count) => count,
-                None => {
-                    let text = render_segment(&segments[index]);
-                    let count = text.split_inclusive('\n').count();
-                    texts[index] = Some(text);
-                    count
-                }
-            };
+            total += count.unwrap_or_default();
         }
         starts.push(total);
         SegmentedText {
@@ -737,27 +822,49 @@ fn sequence_lines(items: &[Value]) -> Option<usize> {
 /// every `\n` ends a line. Text libyaml would quote instead, or whose other line breaks
 /// (`\r`, U+2028…) it may write as breaks, is left to rendering.
 fn text_lines(text: &str) -> Option<usize> {
-    let other_breaks = ['\r', '\u{85}', '\u{2028}', '\u{2029}'];
-    if !text.contains('\n') {
-        return (!text.contains(other_breaks)).then_some(1);
-    }
-    let printable = |c: char| {
-        c == '\n'
-            || (' '..='~').contains(&c)
-            || (('\u{a0}'..='\u{d7ff}').contains(&c) && !other_breaks.contains(&c))
-            || (('\u{e000}'..='\u{fffd}').contains(&c) && c != '\u{feff}')
+    const OTHER_BREAKS: [char; 4] = ['\r', '\u{85}', '\u{2028}', '\u{2029}'];
+    let bytes = text.as_bytes();
+    // Specs are nearly all ASCII: check bytes, which is much faster than chars.
+    let ascii = text.is_ascii();
+    let other_breaks = if ascii {
+        bytes.contains(&b'\r')
+    } else {
+        text.contains(OTHER_BREAKS)
     };
-    // A space before a line break or at the end makes libyaml quote the text instead.
-    if text.ends_with(' ') || text.contains(" \n") || !text.chars().all(printable) {
+    if other_breaks {
         return None;
     }
-    let breaks = text.bytes().filter(|&byte| byte == b'\n').count();
+    let breaks = bytes.iter().filter(|&&byte| byte == b'\n').count();
+    if breaks == 0 {
+        return Some(1);
+    }
+    let printable = if ascii {
+        bytes
+            .iter()
+            .all(|&byte| byte == b'\n' || (b' '..=b'~').contains(&byte))
+    } else {
+        text.chars().all(|c| {
+            c == '\n'
+                || (' '..='~').contains(&c)
+                || ('\u{a0}'..='\u{d7ff}').contains(&c)
+                || (('\u{e000}'..='\u{fffd}').contains(&c) && c != '\u{feff}')
+        })
+    };
+    // A space before a line break or at the end makes libyaml quote the text instead.
+    if !printable || text.ends_with(' ') || text.contains(" \n") {
+        return None;
+    }
     Some(1 + breaks + usize::from(!text.ends_with('\n')))
 }
 
 /// Keys libyaml surely writes on one line as a simple key.
 fn is_simple_key(key: &str) -> bool {
-    key.len() <= 64 && !key.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
+    let one_line = if key.is_ascii() {
+        !key.bytes().any(|byte| byte == b'\n' || byte == b'\r')
+    } else {
+        !key.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
+    };
+    key.len() <= 64 && one_line
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -775,44 +882,23 @@ pub fn semantic(a: &Side, b: &Side, options: &Options) -> Vec<Change> {
     differ.platform();
     let mut changes = differ.changes;
     if changes.is_empty() {
-        // Only normalised-away differences are left (see the module docs): show them raw.
+        // Only differences the rules normalise away are left (see the module docs): show them raw.
         let name = pipeline_name(a, b);
+        let skip = options.ignore_sdk_version.then_some(SDK_VERSION);
         let (old, new) = (a.pipeline_spec, b.pipeline_spec);
-        if options.ignore_sdk_version {
-            let (mut old_map, mut new_map) = (Map::new(), Map::new());
-            let keep = |map: &Map<String, Value>, into: &mut Map<String, Value>| {
-                for (key, value) in map.iter().filter(|(key, _)| *key != SDK_VERSION) {
-                    into.insert(key.clone(), value.clone());
+        match (old.as_object(), new.as_object()) {
+            (Some(old), Some(new)) => {
+                for (key, old, new) in zip_maps(Some(old), Some(new)) {
+                    if Some(key) != skip {
+                        let pointer = format!("/{}", escape(key));
+                        generic_pair(&mut changes, Scope::Pipeline, &name, old, new, &pointer, &pointer);
+                    }
                 }
-            };
-            if let (Some(o), Some(n)) = (old.as_object(), new.as_object()) {
-                keep(o, &mut old_map);
-                keep(n, &mut new_map);
-                let (old, new) = (Value::Object(old_map), Value::Object(new_map));
-                generic_pair(
-                    &mut changes,
-                    Scope::Pipeline,
-                    &name,
-                    Some(&old),
-                    Some(&new),
-                    "",
-                    "",
-                );
-            } else {
-                generic_pair(&mut changes, Scope::Pipeline, &name, Some(old), Some(new), "", "");
             }
-        } else {
-            generic_pair(&mut changes, Scope::Pipeline, &name, Some(old), Some(new), "", "");
+            _ => generic_pair(&mut changes, Scope::Pipeline, &name, Some(old), Some(new), "", ""),
         }
-        generic_pair(
-            &mut changes,
-            Scope::Platform,
-            "",
-            a.platform_spec,
-            b.platform_spec,
-            "",
-            "",
-        );
+        let (old, new) = (a.platform_spec, b.platform_spec);
+        generic_pair(&mut changes, Scope::Platform, "", old, new, "", "");
     }
     sort_changes(&mut changes);
     changes
@@ -912,7 +998,10 @@ impl<'a> Doc<'a> {
     }
 
     fn task(&self, parent: &Dag<'a>, key: &'a str, task: &'a Value) -> TaskSide<'a> {
-        let component_name = task.pointer("/componentRef/name").and_then(Value::as_str);
+        let component_name = task
+            .get("componentRef")
+            .and_then(|r| r.get("name"))
+            .and_then(Value::as_str);
         let component = component_name.and_then(|name| self.components?.get(name));
         let executor_label = component
             .and_then(|c| c.get("executorLabel"))
@@ -932,7 +1021,7 @@ impl<'a> Doc<'a> {
 
     /// What makes two tasks the same modulo their names: component and executor content.
     fn content_key(&self, task: &'a Value) -> Option<String> {
-        let component_name = task.pointer("/componentRef/name")?.as_str()?;
+        let component_name = task.get("componentRef")?.get("name")?.as_str()?;
         let component = self.components?.get(component_name)?.as_object()?;
         let executor = component
             .get("executorLabel")
@@ -969,7 +1058,7 @@ struct TaskSide<'a> {
 
 impl<'a> TaskSide<'a> {
     fn nested_dag(&self) -> Option<Dag<'a>> {
-        let tasks = self.component?.pointer("/dag/tasks")?.as_object()?;
+        let tasks = self.component?.get("dag")?.get("tasks")?.as_object()?;
         Some(Dag {
             tasks: Some(tasks),
             path_prefix: format!("{}/", self.path),
@@ -979,27 +1068,39 @@ impl<'a> TaskSide<'a> {
 
     fn view(&self, walk_nested: bool, renames: Option<&HashMap<&str, &str>>) -> View<'a> {
         let mut view = View::default();
-        add_task_fields(&mut view, self.task, &Loc::new("task", &self.pointer), renames);
+        add_task_fields(
+            &mut view,
+            self.task,
+            Loc::Root {
+                part: "task",
+                pointer: &self.pointer,
+            },
+            renames,
+        );
         if let (Some(name), Some(component)) = (self.component_name, self.component) {
-            add_component_fields(
-                &mut view,
-                component,
-                &Loc::new("component", &component_pointer(name)),
-                walk_nested,
-            );
+            let loc = Loc::Keyed {
+                part: "component",
+                prefix: "/components",
+                key: name,
+            };
+            add_component_fields(&mut view, component, loc, walk_nested);
         }
         if let (Some(label), Some(executor)) = (self.executor_label, self.executor) {
-            add_executor_fields(
-                &mut view,
-                executor,
-                &Loc::new("executor", &executor_pointer(label)),
-            );
+            let loc = Loc::Keyed {
+                part: "executor",
+                prefix: "/deploymentSpec/executors",
+                key: label,
+            };
+            add_executor_fields(&mut view, executor, loc);
         }
         view
     }
 
     fn display_name(&self) -> Option<&'a str> {
-        self.task.pointer("/taskInfo/name").and_then(Value::as_str)
+        self.task
+            .get("taskInfo")
+            .and_then(|info| info.get("name"))
+            .and_then(Value::as_str)
     }
 }
 
@@ -1029,6 +1130,9 @@ struct Differ<'a> {
     pipeline_name: String,
     /// Components and executors the compared tasks use, per side.
     reach: [Reach<'a>; 2],
+    /// Components whose DAG is being walked, outermost first, per side.
+    walking: [Vec<&'a str>; 2],
+    visits: usize,
     changes: Vec<Change>,
 }
 
@@ -1040,6 +1144,8 @@ impl<'a> Differ<'a> {
             ignore_sdk_version: options.ignore_sdk_version,
             pipeline_name: pipeline_name(old, new),
             reach: [Reach::default(), Reach::default()],
+            walking: [Vec::new(), Vec::new()],
+            visits: 0,
             changes: Vec::new(),
         }
     }
@@ -1143,14 +1249,10 @@ impl<'a> Differ<'a> {
             });
         // After the task walk: what no task accounted for.
         if let Some(components) = components {
-            self.unreached(Scope::Component, components, |differ, name| {
-                used_wherever_present(differ.reach.each_ref().map(|r| &r.components), components, name)
-            });
+            self.unreached(Scope::Component, components);
         }
         if let Some(executors) = executors {
-            self.unreached(Scope::Executor, executors, |differ, name| {
-                used_wherever_present(differ.reach.each_ref().map(|r| &r.executors), executors, name)
-            });
+            self.unreached(Scope::Executor, executors);
         }
         // `sdkVersion` is a pipeline field, or ignored.
         let handled = [
@@ -1283,7 +1385,7 @@ impl<'a> Differ<'a> {
                     path_prefix: String::new(),
                     pointer: "/root/dag/tasks".into(),
                 });
-                self.compare_dag(dags, 0);
+                self.compare_dag(dags);
             }
         }
         self.rest(
@@ -1321,16 +1423,18 @@ impl<'a> Differ<'a> {
                 let views = [OLD, NEW].map(|side| {
                     let mut view = View::default();
                     if let Some(definition) = definitions[side] {
-                        add_definition_fields(
-                            &mut view,
-                            definition,
-                            &Loc::new("definition", definition_pointer),
-                        );
+                        let loc = Loc::Root {
+                            part: "definition",
+                            pointer: definition_pointer,
+                        };
+                        add_definition_fields(&mut view, definition, loc);
                     }
                     if let Some(source) = sources[side] {
-                        view.set(RANK_SOURCE, "source", Cow::Borrowed(source), || {
-                            Loc::new("source", source_pointer)
-                        });
+                        let loc = Loc::Root {
+                            part: "source",
+                            pointer: source_pointer,
+                        };
+                        view.set(RANK_SOURCE, "source", Cow::Borrowed(source), loc);
                     }
                     view
                 });
@@ -1339,7 +1443,7 @@ impl<'a> Differ<'a> {
         }
     }
 
-    fn compare_dag(&mut self, dags: [Dag<'a>; 2], depth: usize) {
+    fn compare_dag(&mut self, dags: [Dag<'a>; 2]) {
         let mut matched = Vec::new();
         let mut removed = Vec::new();
         let mut added = Vec::new();
@@ -1375,7 +1479,7 @@ impl<'a> Differ<'a> {
         for (key, old, new) in matched {
             let old = self.docs[OLD].task(&dags[OLD], key, old);
             let new = self.docs[NEW].task(&dags[NEW], key, new);
-            self.task_pair(old, new, false, &renames, depth);
+            self.task_pair(old, new, false, &renames);
         }
         for &(old_key, old, new_key, new) in &renamed_pairs {
             let old = self.docs[OLD].task(&dags[OLD], old_key, old);
@@ -1389,24 +1493,44 @@ impl<'a> Differ<'a> {
                 after: Some(Value::String(new.path.clone())),
                 detail: None,
             });
-            self.task_pair(old, new, true, &renames, depth);
+            self.task_pair(old, new, true, &renames);
         }
         for (key, task) in removed {
             if !renames.contains_key(key) {
                 let task = self.docs[OLD].task(&dags[OLD], key, task);
-                self.unpaired_task(OLD, task, depth);
+                self.unpaired_task(OLD, task);
             }
         }
         let renamed_to: HashSet<&str> = renames.values().copied().collect();
         for (key, task) in added {
             if !renamed_to.contains(key) {
                 let task = self.docs[NEW].task(&dags[NEW], key, task);
-                self.unpaired_task(NEW, task, depth);
+                self.unpaired_task(NEW, task);
             }
         }
     }
 
+    /// Whether the nested DAG of `task` may be walked: not a component already being walked (a
+    /// cycle, in a broken spec) and within the visit budget.
+    fn may_enter(&self, side: usize, task: &TaskSide<'a>) -> bool {
+        self.visits < MAX_TASK_VISITS
+            && task
+                .component_name
+                .is_some_and(|name| !self.walking[side].contains(&name))
+    }
+
+    fn enter(&mut self, side: usize, task: &TaskSide<'a>) {
+        if let Some(name) = task.component_name {
+            self.walking[side].push(name);
+        }
+    }
+
+    fn leave(&mut self, side: usize) {
+        self.walking[side].pop();
+    }
+
     fn mark_reached(&mut self, side: usize, task: &TaskSide<'a>) {
+        self.visits += 1;
         if let Some(name) = task.component_name {
             self.reach[side].components.insert(name);
         }
@@ -1421,47 +1545,58 @@ impl<'a> Differ<'a> {
         new: TaskSide<'a>,
         renamed: bool,
         renames: &HashMap<&str, &str>,
-        depth: usize,
     ) {
         self.mark_reached(OLD, &old);
         self.mark_reached(NEW, &new);
         let nested = match (old.nested_dag(), new.nested_dag()) {
-            (Some(old), Some(new)) if depth < MAX_DAG_DEPTH => Some([old, new]),
+            (Some(old_dag), Some(new_dag)) if self.may_enter(OLD, &old) && self.may_enter(NEW, &new) => {
+                Some([old_dag, new_dag])
+            }
             _ => None,
         };
-        let mut old_view = old.view(nested.is_some(), Some(renames));
-        let mut new_view = new.view(nested.is_some(), None);
-        if renamed {
-            // Implied by the rename: the compiler names components and executors after tasks.
-            for view in [&mut old_view, &mut new_view] {
-                view.remove(RANK_COMPONENT, "component");
-                view.remove(RANK_EXECUTOR_LABEL, "executor");
+        // Most tasks are unchanged: comparing the raw values is much cheaper than building views.
+        let unchanged = !renamed
+            && old.task == new.task
+            && old.component == new.component
+            && old.executor == new.executor;
+        if !unchanged {
+            let mut old_view = old.view(nested.is_some(), Some(renames));
+            let mut new_view = new.view(nested.is_some(), None);
+            if renamed {
+                // Implied by the rename: the compiler names components and executors after tasks.
+                for view in [&mut old_view, &mut new_view] {
+                    view.remove(RANK_COMPONENT, "component");
+                    view.remove(RANK_EXECUTOR_LABEL, "executor");
+                }
+                if old.display_name() == Some(old.key) && new.display_name() == Some(new.key) {
+                    old_view.remove(RANK_DISPLAY_NAME, "displayName");
+                    new_view.remove(RANK_DISPLAY_NAME, "displayName");
+                }
             }
-            if old.display_name() == Some(old.key) && new.display_name() == Some(new.key) {
-                old_view.remove(RANK_DISPLAY_NAME, "displayName");
-                new_view.remove(RANK_DISPLAY_NAME, "displayName");
-            }
+            compare_views(&old_view, &new_view, Scope::Task, &new.path, &mut self.changes);
         }
-        compare_views(&old_view, &new_view, Scope::Task, &new.path, &mut self.changes);
 
         let configs = [(OLD, &old), (NEW, &new)].map(|(side, task)| {
             let label = task.executor_label?;
-            Some((
-                self.docs[side].platform_executors?.get(label)?,
-                platform_executor_pointer(label),
-            ))
+            Some((label, self.docs[side].platform_executors?.get(label)?))
         });
-        if configs.iter().any(Option::is_some) {
+        if configs[OLD].map(|(_, config)| config) != configs[NEW].map(|(_, config)| config) {
+            let configs =
+                configs.map(|config| config.map(|(label, value)| (value, platform_executor_pointer(label))));
             self.platform_config(&new.path, configs);
         }
 
         if let Some(nested) = nested {
-            self.compare_dag(nested, depth + 1);
+            self.enter(OLD, &old);
+            self.enter(NEW, &new);
+            self.compare_dag(nested);
+            self.leave(OLD);
+            self.leave(NEW);
         }
     }
 
     /// An added (side NEW) or removed (side OLD) task, and the tasks nested in it.
-    fn unpaired_task(&mut self, side: usize, task: TaskSide<'a>, depth: usize) {
+    fn unpaired_task(&mut self, side: usize, task: TaskSide<'a>) {
         self.mark_reached(side, &task);
         let (op, before, after) = if side == NEW {
             (Op::Added, None, Some(task.task.clone()))
@@ -1479,26 +1614,30 @@ impl<'a> Differ<'a> {
             });
         self.changes
             .push(entity_change(op, Scope::Task, &task.path, before, after, detail));
-        if depth < MAX_DAG_DEPTH
+        if self.may_enter(side, &task)
             && let Some(nested) = task.nested_dag()
             && let Some(tasks) = nested.tasks
         {
+            self.enter(side, &task);
             for (key, child) in tasks {
                 let child = self.docs[side].task(&nested, key, child);
-                self.unpaired_task(side, child, depth + 1);
+                self.unpaired_task(side, child);
             }
+            self.leave(side);
         }
     }
 
     /// Components or executors that no compared task accounted for: reported on their own.
-    fn unreached(
-        &mut self,
-        scope: Scope,
-        maps: [Option<&'a Map<String, Value>>; 2],
-        covered: impl Fn(&Self, &str) -> bool,
-    ) {
+    fn unreached(&mut self, scope: Scope, maps: [Option<&'a Map<String, Value>>; 2]) {
         for (name, old, new) in zip_maps(maps[OLD], maps[NEW]) {
-            if old == new || covered(self, name) {
+            // Where a side has it and a task there uses it, the task's changes, addition or
+            // removal account for it.
+            let used = |side: usize| match scope {
+                Scope::Component => self.reach[side].components.contains(name),
+                _ => self.reach[side].executors.contains(name),
+            };
+            let covered = (old.is_none() || used(OLD)) && (new.is_none() || used(NEW));
+            if covered || old == new {
                 continue;
             }
             let pointer = match scope {
@@ -1526,10 +1665,13 @@ impl<'a> Differ<'a> {
                     let views = [old, new].map(|value| {
                         let mut view = View::default();
                         if let Some(value) = value {
-                            let loc = Loc::new(scope.as_str(), &pointer);
+                            let loc = Loc::Root {
+                                part: scope.as_str(),
+                                pointer: &pointer,
+                            };
                             match scope {
-                                Scope::Component => add_component_fields(&mut view, value, &loc, false),
-                                _ => add_executor_fields(&mut view, value, &loc),
+                                Scope::Component => add_component_fields(&mut view, value, loc, false),
+                                _ => add_executor_fields(&mut view, value, loc),
                             }
                         }
                         view
@@ -1545,31 +1687,29 @@ impl<'a> Differ<'a> {
         let views = configs.each_ref().map(|config| {
             let mut view = View::default();
             if let Some((value, pointer)) = config {
-                add_platform_fields(&mut view, value, &Loc::new("platform", pointer));
+                add_platform_fields(
+                    &mut view,
+                    value,
+                    Loc::Root {
+                        part: "platform",
+                        pointer,
+                    },
+                );
             }
             view
         });
         let before = self.changes.len();
         compare_views(&views[OLD], &views[NEW], Scope::Platform, name, &mut self.changes);
-        if self.changes.len() == before {
-            // Only an empty entry appeared or disappeared.
-            let [old, new] = configs.map(|config| config.map(|(value, _)| value));
-            if old.is_some() != new.is_some() || old != new {
-                let op = if old.is_none() { Op::Added } else { Op::Removed };
-                let op = if old.is_some() && new.is_some() {
-                    Op::Changed
-                } else {
-                    op
-                };
-                self.changes.push(entity_change(
-                    op,
-                    Scope::Platform,
-                    name,
-                    old.cloned(),
-                    new.cloned(),
-                    None,
-                ));
-            }
+        let [old, new] = configs.map(|config| config.map(|(value, _)| value));
+        // Settings without fields (`{}`, `nodeSelector: {}`) appeared or went: say so as a whole.
+        if self.changes.len() == before && old != new {
+            let op = match (old, new) {
+                (None, _) => Op::Added,
+                (_, None) => Op::Removed,
+                _ => Op::Changed,
+            };
+            let change = entity_change(op, Scope::Platform, name, old.cloned(), new.cloned(), None);
+            self.changes.push(change);
         }
     }
 
@@ -1586,7 +1726,6 @@ impl<'a> Differ<'a> {
         let Some(all) = self.maps(Scope::Platform, "", all[OLD], all[NEW], "/platforms") else {
             return;
         };
-        self.rest(Scope::Platform, "kubernetes", all, "/platforms", &["kubernetes"]);
         for (platform, old, new) in zip_maps(all[OLD], all[NEW]) {
             if platform != "kubernetes" {
                 let pointer = format!("/platforms/{}", escape(platform));
@@ -1652,18 +1791,6 @@ impl<'a> Differ<'a> {
     }
 }
 
-/// Whether every side that has the thing named `name` has a task using it: then the tasks'
-/// changes, additions and removals account for it.
-fn used_wherever_present(
-    reached: [&HashSet<&str>; 2],
-    maps: [Option<&Map<String, Value>>; 2],
-    name: &str,
-) -> bool {
-    [OLD, NEW]
-        .iter()
-        .all(|&side| !maps[side].is_some_and(|m| m.contains_key(name)) || reached[side].contains(name))
-}
-
 fn entity_change(
     op: Op,
     scope: Scope,
@@ -1683,7 +1810,8 @@ fn entity_change(
     }
 }
 
-/// Entries of two maps side by side, in key order.
+/// Entries of two maps side by side, in key order. Relies on serde_json keeping maps sorted
+/// (no `preserve_order` feature), as the canonical YAML does; a test guards this.
 fn zip_maps<'m>(
     old: Option<&'m Map<String, Value>>,
     new: Option<&'m Map<String, Value>>,
@@ -1720,7 +1848,7 @@ fn zip_maps<'m>(
 
 /// JSON pointer escaping of one key (RFC 6901).
 fn escape(key: &str) -> Cow<'_, str> {
-    if key.contains(['~', '/']) {
+    if key.bytes().any(|byte| byte == b'~' || byte == b'/') {
         Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
     } else {
         Cow::Borrowed(key)
@@ -1801,26 +1929,74 @@ const RANK_EXECUTOR_LABEL: u8 = 52;
 const RANK_PLATFORM: u8 = 60;
 const RANK_OTHER: u8 = 90;
 
-/// Where a value sits: `relative` lines up both sides (it does not contain side-specific keys
-/// such as component names), `pointer` is the JSON pointer reported to the user.
-struct Loc {
-    relative: String,
-    pointer: String,
+/// Where a value sits, built without allocating: most places are never reported.
+#[derive(Clone, Copy)]
+enum Loc<'p> {
+    /// `part` names the kind of thing (`task`, `executor`…) so both sides line up although the
+    /// pointers differ (component names, task paths); `pointer` is what the user sees.
+    Root {
+        part: &'static str,
+        pointer: &'p str,
+    },
+    /// A root whose pointer is `prefix/key` (`/components/comp-train`).
+    Keyed {
+        part: &'static str,
+        prefix: &'static str,
+        key: &'p str,
+    },
+    Child {
+        parent: &'p Loc<'p>,
+        key: &'p str,
+    },
+    Index {
+        parent: &'p Loc<'p>,
+        index: usize,
+    },
 }
 
-impl Loc {
-    fn new(part: &str, pointer: &str) -> Self {
-        Loc {
-            relative: part.to_string(),
-            pointer: pointer.to_string(),
-        }
+impl<'p> Loc<'p> {
+    fn child(&'p self, key: &'p str) -> Loc<'p> {
+        Loc::Child { parent: self, key }
     }
 
-    fn child(&self, key: &str) -> Loc {
-        let key = escape(key);
-        Loc {
-            relative: format!("{}/{key}", self.relative),
-            pointer: format!("{}/{key}", self.pointer),
+    fn index(&'p self, index: usize) -> Loc<'p> {
+        Loc::Index { parent: self, index }
+    }
+
+    /// The key that lines a field up with the other side's.
+    fn relative(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out, true);
+        out
+    }
+
+    fn pointer(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out, false);
+        out
+    }
+
+    fn write(&self, out: &mut String, relative: bool) {
+        match *self {
+            Loc::Root { part, pointer } => out.push_str(if relative { part } else { pointer }),
+            Loc::Keyed { part, prefix, key } => {
+                if relative {
+                    out.push_str(part);
+                } else {
+                    out.push_str(prefix);
+                    out.push('/');
+                    out.push_str(&escape(key));
+                }
+            }
+            Loc::Child { parent, key } => {
+                parent.write(out, relative);
+                out.push('/');
+                out.push_str(&escape(key));
+            }
+            Loc::Index { parent, index } => {
+                parent.write(out, relative);
+                let _ = write!(out, "/{index}");
+            }
         }
     }
 }
@@ -1831,31 +2007,38 @@ enum Field<'a> {
     Generic(&'a Value, String),
 }
 
+type FieldName = Cow<'static, str>;
+
 #[derive(Default)]
 struct View<'a> {
-    fields: BTreeMap<(u8, String), Field<'a>>,
+    fields: BTreeMap<(u8, FieldName), Field<'a>>,
 }
 
 impl<'a> View<'a> {
-    fn set(&mut self, rank: u8, name: impl Into<String>, value: Cow<'a, Value>, loc: impl FnOnce() -> Loc) {
-        let key = (rank, name.into());
-        if self.fields.contains_key(&key) {
-            // Two things with one name (a parameter and an artifact, say): keep both, raw.
-            if let Cow::Borrowed(value) = value {
-                self.generic(loc(), value);
+    /// Records a named field; `loc` is used only if the name is taken already (a parameter and
+    /// an artifact with one name, say): then the value is kept as plain data.
+    fn set(&mut self, rank: u8, name: impl Into<FieldName>, value: Cow<'a, Value>, loc: Loc) {
+        match self.fields.entry((rank, name.into())) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(Field::Named(value));
             }
-            return;
+            std::collections::btree_map::Entry::Occupied(_) => {
+                if let Cow::Borrowed(value) = value {
+                    self.generic(loc, value);
+                }
+            }
         }
-        self.fields.insert(key, Field::Named(value));
     }
 
     fn generic(&mut self, loc: Loc, value: &'a Value) {
-        self.fields
-            .insert((RANK_OTHER, loc.relative), Field::Generic(value, loc.pointer));
+        self.fields.insert(
+            (RANK_OTHER, Cow::Owned(loc.relative())),
+            Field::Generic(value, loc.pointer()),
+        );
     }
 
-    fn remove(&mut self, rank: u8, name: &str) {
-        self.fields.remove(&(rank, name.to_string()));
+    fn remove(&mut self, rank: u8, name: &'static str) {
+        self.fields.remove(&(rank, Cow::Borrowed(name)));
     }
 
     /// Calls `handle` on each entry of the map `value`; entries it declines, and non-maps, are
@@ -1863,17 +2046,11 @@ impl<'a> View<'a> {
     fn entries(
         &mut self,
         value: &'a Value,
-        loc: &Loc,
+        loc: Loc,
         mut handle: impl FnMut(&mut Self, &'a str, &'a Value) -> bool,
     ) {
         let Some(map) = value.as_object() else {
-            self.generic(
-                Loc {
-                    relative: loc.relative.clone(),
-                    pointer: loc.pointer.clone(),
-                },
-                value,
-            );
+            self.generic(loc, value);
             return;
         };
         for (key, child) in map {
@@ -1886,36 +2063,39 @@ impl<'a> View<'a> {
 
 fn add_pipeline_fields<'a>(view: &mut View<'a>, spec: &'a Map<String, Value>, ignore_sdk_version: bool) {
     if let Some(info) = spec.get("pipelineInfo") {
-        view.entries(info, &Loc::new("", "/pipelineInfo"), |view, key, value| {
-            let rank = match key {
-                "name" => RANK_PIPELINE_NAME,
-                "displayName" => RANK_PIPELINE_DISPLAY_NAME,
-                "description" => RANK_PIPELINE_DESCRIPTION,
+        let loc = Loc::Root {
+            part: "pipelineInfo",
+            pointer: "/pipelineInfo",
+        };
+        view.entries(info, loc, |view, key, value| {
+            let (rank, name) = match key {
+                "name" => (RANK_PIPELINE_NAME, "name"),
+                "displayName" => (RANK_PIPELINE_DISPLAY_NAME, "displayName"),
+                "description" => (RANK_PIPELINE_DESCRIPTION, "description"),
                 _ => return false,
             };
-            view.set(rank, key, Cow::Borrowed(value), || {
-                Loc::new("", "/pipelineInfo").child(key)
-            });
+            view.set(rank, name, Cow::Borrowed(value), loc.child(key));
             true
         });
     }
     if let Some(version) = spec.get("schemaVersion") {
-        view.set(
-            RANK_SCHEMA_VERSION,
-            "schemaVersion",
-            Cow::Borrowed(version),
-            || Loc::new("", "/schemaVersion"),
-        );
+        let loc = Loc::Root {
+            part: "schemaVersion",
+            pointer: "/schemaVersion",
+        };
+        view.set(RANK_SCHEMA_VERSION, "schemaVersion", Cow::Borrowed(version), loc);
     }
     if let Some(version) = spec.get(SDK_VERSION).filter(|_| !ignore_sdk_version) {
-        view.set(RANK_SDK_VERSION, SDK_VERSION, Cow::Borrowed(version), || {
-            Loc::new("", "/sdkVersion")
-        });
+        let loc = Loc::Root {
+            part: SDK_VERSION,
+            pointer: "/sdkVersion",
+        };
+        view.set(RANK_SDK_VERSION, SDK_VERSION, Cow::Borrowed(version), loc);
     }
 }
 
 /// A parameter or artifact definition (pipeline input or output).
-fn add_definition_fields<'a>(view: &mut View<'a>, definition: &'a Value, loc: &Loc) {
+fn add_definition_fields<'a>(view: &mut View<'a>, definition: &'a Value, loc: Loc) {
     view.entries(definition, loc, |view, key, value| {
         let (rank, name) = match key {
             "parameterType" | "artifactType" => (RANK_TYPE, "type"),
@@ -1924,7 +2104,7 @@ fn add_definition_fields<'a>(view: &mut View<'a>, definition: &'a Value, loc: &L
             "description" => (RANK_DESCRIPTION, "description"),
             _ => return false,
         };
-        view.set(rank, name, Cow::Borrowed(value), || loc.child(key));
+        view.set(rank, name, Cow::Borrowed(value), loc.child(key));
         true
     });
 }
@@ -1932,77 +2112,83 @@ fn add_definition_fields<'a>(view: &mut View<'a>, definition: &'a Value, loc: &L
 fn add_task_fields<'a>(
     view: &mut View<'a>,
     task: &'a Value,
-    loc: &Loc,
+    loc: Loc,
     renames: Option<&HashMap<&str, &str>>,
 ) {
     let renames = renames.filter(|renames| !renames.is_empty());
     view.entries(task, loc, |view, key, value| {
         let here = loc.child(key);
         match key {
-            "componentRef" => view.entries(value, &here, |view, key, value| {
+            "componentRef" => view.entries(value, here, |view, key, value| {
                 key == "name" && {
-                    view.set(RANK_COMPONENT, "component", Cow::Borrowed(value), || {
-                        here.child(key)
-                    });
+                    view.set(RANK_COMPONENT, "component", Cow::Borrowed(value), here.child(key));
                     true
                 }
             }),
             "dependentTasks" => match value.as_array().and_then(|items| dependencies(items, renames)) {
-                Some(sorted) => view.set(RANK_DEPENDENCIES, "dependencies", Cow::Owned(sorted), || here),
+                Some(sorted) => view.set(RANK_DEPENDENCIES, "dependencies", Cow::Owned(sorted), here),
                 None => view.generic(here, value),
             },
-            "inputs" => view.entries(value, &here, |view, kind, inputs| {
+            "inputs" => view.entries(value, here, |view, kind, inputs| {
                 if kind != "parameters" && kind != "artifacts" {
                     return false;
                 }
                 let kind_loc = here.child(kind);
-                view.entries(inputs, &kind_loc, |view, input, wiring| {
+                view.entries(inputs, kind_loc, |view, input, wiring| {
                     let wiring = with_renamed_producer(wiring, renames);
-                    view.set(RANK_INPUT, format!("input[{input}]"), wiring, || {
-                        kind_loc.child(input)
-                    });
+                    view.set(
+                        RANK_INPUT,
+                        format!("input[{input}]"),
+                        wiring,
+                        kind_loc.child(input),
+                    );
                     true
                 });
                 true
             }),
             "cachingOptions" => {
-                view.entries(value, &here, |view, key, value| {
+                view.entries(value, here, |view, key, value| {
                     key == "enableCache" && {
-                        view.set(RANK_CACHING, "caching", Cow::Borrowed(value), || here.child(key));
+                        view.set(RANK_CACHING, "caching", Cow::Borrowed(value), here.child(key));
                         true
                     }
                 });
                 if value.is_object() && value.get("enableCache").is_none() {
                     // KFP writes `cachingOptions: {}` for a task with caching off.
-                    view.set(RANK_CACHING, "caching", Cow::Owned(Value::Bool(false)), || here);
+                    view.set(RANK_CACHING, "caching", Cow::Owned(Value::Bool(false)), here);
                 }
             }
-            "retryPolicy" => view.set(RANK_RETRY, "retryPolicy", Cow::Borrowed(value), || here),
-            "triggerPolicy" => view.entries(value, &here, |view, key, value| {
+            "retryPolicy" => view.set(RANK_RETRY, "retryPolicy", Cow::Borrowed(value), here),
+            "triggerPolicy" => view.entries(value, here, |view, key, value| {
                 let (rank, name) = match key {
                     "condition" => (RANK_CONDITION, "condition"),
                     "strategy" => (RANK_TRIGGER_STRATEGY, "triggerStrategy"),
                     _ => return false,
                 };
-                view.set(rank, name, Cow::Borrowed(value), || here.child(key));
+                view.set(rank, name, Cow::Borrowed(value), here.child(key));
                 true
             }),
-            "iteratorPolicy" => view.entries(value, &here, |view, key, value| {
+            "iteratorPolicy" => view.entries(value, here, |view, key, value| {
                 key == "parallelismLimit" && {
-                    view.set(RANK_PARALLELISM, "parallelism", Cow::Borrowed(value), || {
-                        here.child(key)
-                    });
+                    view.set(
+                        RANK_PARALLELISM,
+                        "parallelism",
+                        Cow::Borrowed(value),
+                        here.child(key),
+                    );
                     true
                 }
             }),
-            "parameterIterator" | "artifactIterator" => {
-                view.set(RANK_ITERATOR, key, Cow::Borrowed(value), || here)
-            }
-            "taskInfo" => view.entries(value, &here, |view, key, value| {
+            "parameterIterator" => view.set(RANK_ITERATOR, "parameterIterator", Cow::Borrowed(value), here),
+            "artifactIterator" => view.set(RANK_ITERATOR, "artifactIterator", Cow::Borrowed(value), here),
+            "taskInfo" => view.entries(value, here, |view, key, value| {
                 key == "name" && {
-                    view.set(RANK_DISPLAY_NAME, "displayName", Cow::Borrowed(value), || {
-                        here.child(key)
-                    });
+                    view.set(
+                        RANK_DISPLAY_NAME,
+                        "displayName",
+                        Cow::Borrowed(value),
+                        here.child(key),
+                    );
                     true
                 }
             }),
@@ -2011,11 +2197,12 @@ fn add_task_fields<'a>(
         true
     });
     if task.is_object() && task.get("dependentTasks").is_none() {
+        let none = Cow::Owned(Value::Array(Vec::new()));
         view.set(
             RANK_DEPENDENCIES,
             "dependencies",
-            Cow::Owned(Value::Array(Vec::new())),
-            || loc.child("dependentTasks"),
+            none,
+            loc.child("dependentTasks"),
         );
     }
 }
@@ -2061,72 +2248,64 @@ fn with_renamed_producer<'a>(wiring: &'a Value, renames: Option<&HashMap<&str, &
     Cow::Borrowed(wiring)
 }
 
-fn add_component_fields<'a>(view: &mut View<'a>, component: &'a Value, loc: &Loc, nested_tasks_walked: bool) {
+fn add_component_fields<'a>(view: &mut View<'a>, component: &'a Value, loc: Loc, nested_tasks_walked: bool) {
     view.entries(component, loc, |view, key, value| {
         let here = loc.child(key);
         match key {
-            "executorLabel" => view.set(RANK_EXECUTOR_LABEL, "executor", Cow::Borrowed(value), || here),
+            "executorLabel" => view.set(RANK_EXECUTOR_LABEL, "executor", Cow::Borrowed(value), here),
             "inputDefinitions" | "outputDefinitions" => {
                 let (rank, prefix) = if key == "inputDefinitions" {
                     (RANK_COMPONENT_INPUT, "componentInput")
                 } else {
                     (RANK_COMPONENT_OUTPUT, "componentOutput")
                 };
-                view.entries(value, &here, |view, kind, definitions| {
+                view.entries(value, here, |view, kind, definitions| {
                     if kind != "parameters" && kind != "artifacts" {
                         return false;
                     }
                     let kind_loc = here.child(kind);
-                    view.entries(definitions, &kind_loc, |view, name, definition| {
-                        view.set(
-                            rank,
-                            format!("{prefix}[{name}]"),
-                            Cow::Borrowed(definition),
-                            || kind_loc.child(name),
-                        );
+                    view.entries(definitions, kind_loc, |view, name, definition| {
+                        let field = format!("{prefix}[{name}]");
+                        view.set(rank, field, Cow::Borrowed(definition), kind_loc.child(name));
                         true
                     });
                     true
                 });
             }
             // Nested tasks are compared one by one by the DAG walk.
-            "dag" if nested_tasks_walked => view.entries(value, &here, |_, key, _| key == "tasks"),
+            "dag" if nested_tasks_walked => view.entries(value, here, |_, key, _| key == "tasks"),
             _ => return false,
         }
         true
     });
 }
 
-fn add_executor_fields<'a>(view: &mut View<'a>, executor: &'a Value, loc: &Loc) {
+fn add_executor_fields<'a>(view: &mut View<'a>, executor: &'a Value, loc: Loc) {
     view.entries(executor, loc, |view, key, value| {
         let here = loc.child(key);
         match key {
-            "container" => view.entries(value, &here, |view, key, value| {
+            "container" => view.entries(value, here, |view, key, value| {
                 let field = here.child(key);
                 match key {
-                    "image" => view.set(RANK_IMAGE, "image", Cow::Borrowed(value), || field),
-                    "command" => view.set(RANK_COMMAND, "command", Cow::Borrowed(value), || field),
-                    "args" => view.set(RANK_ARGS, "args", Cow::Borrowed(value), || field),
-                    "env" => add_env(view, value, &field),
-                    "resources" => view.entries(value, &field, |view, key, value| {
-                        view.set(
-                            RANK_RESOURCES,
-                            format!("resources.{key}"),
-                            Cow::Borrowed(value),
-                            || field.child(key),
-                        );
+                    "image" => view.set(RANK_IMAGE, "image", Cow::Borrowed(value), field),
+                    "command" => view.set(RANK_COMMAND, "command", Cow::Borrowed(value), field),
+                    "args" => view.set(RANK_ARGS, "args", Cow::Borrowed(value), field),
+                    "env" => add_env(view, value, field),
+                    "resources" => view.entries(value, field, |view, key, value| {
+                        let name = format!("resources.{key}");
+                        view.set(RANK_RESOURCES, name, Cow::Borrowed(value), field.child(key));
                         true
                     }),
                     _ => return false,
                 }
                 true
             }),
-            "importer" => view.entries(value, &here, |view, key, value| {
+            "importer" => view.entries(value, here, |view, key, value| {
                 view.set(
                     RANK_IMPORTER,
                     format!("importer.{key}"),
                     Cow::Borrowed(value),
-                    || here.child(key),
+                    here.child(key),
                 );
                 true
             }),
@@ -2137,12 +2316,9 @@ fn add_executor_fields<'a>(view: &mut View<'a>, executor: &'a Value, loc: &Loc) 
 }
 
 /// `env[NAME]` per variable: its value, or the whole entry when it has more than a value.
-fn add_env<'a>(view: &mut View<'a>, env: &'a Value, loc: &Loc) {
+fn add_env<'a>(view: &mut View<'a>, env: &'a Value, loc: Loc) {
     let Some(entries) = keyed_entries(env, &["/name"]) else {
-        view.set(RANK_ENV, "env", Cow::Borrowed(env), || Loc {
-            relative: loc.relative.clone(),
-            pointer: loc.pointer.clone(),
-        });
+        view.set(RANK_ENV, "env", Cow::Borrowed(env), loc);
         return;
     };
     for (index, (name, entry)) in entries.into_iter().enumerate() {
@@ -2150,12 +2326,8 @@ fn add_env<'a>(view: &mut View<'a>, env: &'a Value, loc: &Loc) {
             .as_object()
             .filter(|map| map.len() == 2)
             .and_then(|map| map.get("value"));
-        view.set(
-            RANK_ENV,
-            format!("env[{name}]"),
-            Cow::Borrowed(only_value.unwrap_or(entry)),
-            || loc.child(&index.to_string()),
-        );
+        let value = Cow::Borrowed(only_value.unwrap_or(entry));
+        view.set(RANK_ENV, format!("env[{name}]"), value, loc.index(index));
     }
 }
 
@@ -2208,67 +2380,52 @@ const PLATFORM_PLAIN: &[&str] = &[
     "podAffinity",
 ];
 
-fn add_platform_fields<'a>(view: &mut View<'a>, config: &'a Value, loc: &Loc) {
+fn add_platform_fields<'a>(view: &mut View<'a>, config: &'a Value, loc: Loc) {
     view.entries(config, loc, |view, key, value| {
         let here = loc.child(key);
-        if key == "nodeSelector" {
-            view.entries(value, &here, |view, inner, labels| {
+        match key {
+            "nodeSelector" => view.entries(value, here, |view, inner, labels| {
                 inner == "labels" && {
                     let labels_loc = here.child(inner);
-                    view.entries(labels, &labels_loc, |view, label, value| {
-                        view.set(
-                            RANK_PLATFORM,
-                            format!("nodeSelector[{label}]"),
-                            Cow::Borrowed(value),
-                            || labels_loc.child(label),
-                        );
+                    view.entries(labels, labels_loc, |view, label, value| {
+                        let name = format!("nodeSelector[{label}]");
+                        view.set(RANK_PLATFORM, name, Cow::Borrowed(value), labels_loc.child(label));
                         true
                     });
                     true
                 }
-            });
-            return true;
-        }
-        if key == "podMetadata" {
-            view.entries(value, &here, |view, inner, entries| {
+            }),
+            "podMetadata" => view.entries(value, here, |view, inner, entries| {
                 if inner != "labels" && inner != "annotations" {
                     return false;
                 }
                 let inner_loc = here.child(inner);
-                view.entries(entries, &inner_loc, |view, entry, value| {
-                    view.set(
-                        RANK_PLATFORM,
-                        format!("podMetadata.{inner}[{entry}]"),
-                        Cow::Borrowed(value),
-                        || inner_loc.child(entry),
-                    );
+                view.entries(entries, inner_loc, |view, entry, value| {
+                    let name = format!("podMetadata.{inner}[{entry}]");
+                    view.set(RANK_PLATFORM, name, Cow::Borrowed(value), inner_loc.child(entry));
                     true
                 });
                 true
-            });
-            return true;
-        }
-        if let Some((_, ids)) = PLATFORM_KEYED_LISTS.iter().find(|(list, _)| *list == key) {
-            match keyed_entries(value, ids) {
-                Some(entries) => {
-                    for (index, (id, entry)) in entries.into_iter().enumerate() {
-                        view.set(
-                            RANK_PLATFORM,
-                            format!("{key}[{id}]"),
-                            Cow::Borrowed(entry),
-                            || here.child(&index.to_string()),
-                        );
+            }),
+            _ => {
+                if let Some((list, ids)) = PLATFORM_KEYED_LISTS.iter().find(|(list, _)| *list == key) {
+                    match keyed_entries(value, ids) {
+                        Some(entries) => {
+                            for (index, (id, entry)) in entries.into_iter().enumerate() {
+                                let name = format!("{list}[{id}]");
+                                view.set(RANK_PLATFORM, name, Cow::Borrowed(entry), here.index(index));
+                            }
+                        }
+                        None => view.set(RANK_PLATFORM, *list, Cow::Borrowed(value), here),
                     }
+                } else if let Some(plain) = PLATFORM_PLAIN.iter().find(|plain| **plain == key) {
+                    view.set(RANK_PLATFORM, *plain, Cow::Borrowed(value), here);
+                } else {
+                    return false;
                 }
-                None => view.set(RANK_PLATFORM, key, Cow::Borrowed(value), || here),
             }
-            return true;
         }
-        if PLATFORM_PLAIN.contains(&key) {
-            view.set(RANK_PLATFORM, key, Cow::Borrowed(value), || here);
-            return true;
-        }
-        false
+        true
     });
 }
 
@@ -2413,7 +2570,8 @@ fn summary_line(change: &Change) -> String {
             Some(text) => format!("+ {subject}: {field} {text}"),
             None => {
                 let lines = change.after.as_ref().map_or(0, |value| value_lines(value).len());
-                format!("+ {subject}: {field} ({lines} lines)")
+                let unit = if lines == 1 { "line" } else { "lines" };
+                format!("+ {subject}: {field} ({lines} {unit})")
             }
         },
         Op::Changed | Op::Renamed => match (before, after) {
@@ -2442,6 +2600,8 @@ fn inline_value(field: &str, value: &Value) -> Option<String> {
         describe_definition(value).unwrap_or_else(|| compact(value, false))
     } else if field == "type" {
         describe_type(value).unwrap_or_else(|| compact(value, false))
+    } else if field == "source" {
+        describe_source(value).unwrap_or_else(|| compact(value, false))
     } else {
         compact(value, false)
     };
@@ -2482,6 +2642,27 @@ fn describe_wiring(wiring: &Value) -> String {
         None => None,
     };
     described.unwrap_or_else(|| compact(wiring, false))
+}
+
+/// Which task output feeds a DAG output: `TASK.OUTPUT`, several joined by `, `.
+fn describe_source(source: &Value) -> Option<String> {
+    let map = source.as_object().filter(|map| map.len() == 1)?;
+    let selector = |value: &Value| {
+        let task = value.get("producerSubtask")?.as_str()?;
+        let output = value
+            .get("outputParameterKey")
+            .or_else(|| value.get("outputArtifactKey"))?
+            .as_str()?;
+        Some(format!("{task}.{output}"))
+    };
+    match map.iter().next()? {
+        (key, value) if key == "valueFromParameter" => selector(value),
+        (key, Value::Array(items)) if key == "artifactSelectors" => {
+            let parts: Option<Vec<String>> = items.iter().map(selector).collect();
+            Some(parts?.join(", "))
+        }
+        _ => None,
+    }
 }
 
 /// `NUMBER_INTEGER, default 3.0, optional` for a parameter or artifact definition.
@@ -2716,7 +2897,8 @@ mod tests {
         let (old, new) = (load("variants/train_v1.yaml"), load("variants/train_v2.yaml"));
         assert_eq!(
             summary_of(&old, &new),
-            "~ pipeline train: description Prepare data and train a model. → Prepare data, train and evaluate a model.\n\
+            "~ pipeline train: description Prepare data and train a model. → \
+             Prepare data, train and evaluate a model.\n\
              - input epochs\n\
              ~ input learning_rate: default 0.1 → 0.05\n\
              + task evaluate (after train)\n\
@@ -2849,7 +3031,8 @@ mod tests {
         edit(&mut new[0], "/root/dag/tasks/report/triggerPolicy", None);
         assert_eq!(
             summary_of(&old, &new),
-            "~ task exit-handler-1/condition-3: condition inputs.parameter_values['pipelinechannel--verbose'] == true → \
+            "~ task exit-handler-1/condition-3: condition \
+             inputs.parameter_values['pipelinechannel--verbose'] == true → \
              inputs.parameter_values['pipelinechannel--verbose'] == false\n\
              - task report: triggerStrategy\n"
         );
@@ -3141,7 +3324,8 @@ mod tests {
             )
             .as_deref(),
             Some(
-                "--- a\n+++ b\n@@ -148,2 +148,2 @@\n schemaVersion: 2.1.0\n-sdkVersion: kfp-2.17.3\n+sdkVersion: kfp-2.18.0\n"
+                "--- a\n+++ b\n@@ -148,2 +148,2 @@\n schemaVersion: 2.1.0\n\
+                 -sdkVersion: kfp-2.17.3\n+sdkVersion: kfp-2.18.0\n"
             )
         );
         // Other changes still show, without the SDK version line.
@@ -3263,20 +3447,139 @@ mod tests {
         assert_eq!(
             summary_of(&old, &new),
             "~ output score: type NUMBER_DOUBLE → STRING\n\
-             ~ output score: source {valueFromParameter: {outputParameterKey: Output, producerSubtask: train}} → {valueFromParameter: {outputParameterKey: Output, producerSubtask: prepare}}\n"
-                .replace("→ {value", "→ {value")
-                .as_str()
-                .lines()
-                .take(1)
-                .map(|line| format!("{line}\n"))
-                .collect::<String>()
-                + "~ output score: source changed (+1 -1 lines)\n"
+             ~ output score: source train.Output → prepare.Output\n"
         );
         let mut removed = old.clone();
         edit(&mut removed[0], "/root/outputDefinitions/parameters/score", None);
         edit(&mut removed[0], "/root/dag/outputs/parameters/score", None);
         assert_eq!(summary_of(&old, &removed), "- output score\n");
         assert_eq!(summary_of(&removed, &old), "+ output score (NUMBER_DOUBLE)\n");
+    }
+
+    #[test]
+    fn a_dag_that_contains_itself_does_not_hang() {
+        let old = load("variants/fanout.yaml");
+        let mut new = old.clone();
+        // comp-for-loop-2 runs itself: a broken spec, compared as far as it makes sense.
+        let mut task = new[0]["components"]["comp-exit-handler-1"]["dag"]["tasks"]["for-loop-2"].clone();
+        task["taskInfo"]["name"] = json!("again");
+        edit(
+            &mut new[0],
+            "/components/comp-for-loop-2/dag/tasks/again",
+            Some(task),
+        );
+        let mut newer = new.clone();
+        edit(
+            &mut newer[0],
+            "/components/comp-work/executorLabel",
+            Some(json!("exec-report")),
+        );
+        assert_eq!(
+            summary_of(&old, &new),
+            "+ task exit-handler-1/for-loop-2/again (after shard)\n"
+        );
+        // The nested copy is not walked again: its changes show once, on the outer task.
+        assert_eq!(
+            summary_of(&new, &newer),
+            "~ task exit-handler-1/for-loop-2/work: command changed (+2 -2 lines)\n\
+             ~ task exit-handler-1/for-loop-2/work: args \
+             [--executor_input, \"{{$}}\", --function_to_execute, work] → \
+             [--executor_input, \"{{$}}\", --function_to_execute, report]\n\
+             ~ task exit-handler-1/for-loop-2/work: executor exec-work → exec-report\n"
+        );
+        check_consistent(&side("a", &new), &side("b", &newer), &Options::default());
+    }
+
+    /// Random edits anywhere in real specs (malformed ones included): no panic, the unified
+    /// diff applies, and the semantic diff is empty exactly when the unified one is.
+    #[test]
+    fn random_edits_are_reported_consistently() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        let files = [
+            "variants/train_v1.yaml",
+            "variants/fanout.yaml",
+            "variants/with_platform.yaml",
+            "valid/pipeline_with_loops_and_conditions.yaml",
+            "valid/pvc_mount.yaml",
+        ];
+        for file in files {
+            let old = load(file);
+            for _ in 0..24 {
+                let mut new = old.clone();
+                for _ in 0..=next(3) {
+                    let document = next(new.len());
+                    mutate(&mut new[document], &mut next);
+                }
+                for options in [
+                    Options::default(),
+                    Options {
+                        context_lines: 0,
+                        ignore_sdk_version: true,
+                    },
+                ] {
+                    check_consistent(&side("a", &old), &side("b", &new), &options);
+                }
+            }
+        }
+    }
+
+    /// Walks down a random path and changes, removes, adds or replaces what it finds there.
+    fn mutate(value: &mut Value, next: &mut impl FnMut(usize) -> usize) {
+        let children = match value {
+            Value::Object(map) => map.len(),
+            Value::Array(items) => items.len(),
+            _ => 0,
+        };
+        if children > 0 && next(4) != 0 {
+            let index = next(children);
+            let child = match value {
+                Value::Object(map) => map.values_mut().nth(index),
+                Value::Array(items) => items.get_mut(index),
+                _ => None,
+            };
+            if let Some(child) = child {
+                mutate(child, next);
+            }
+            return;
+        }
+        let replacements = [
+            json!(null),
+            json!(7),
+            json!("text"),
+            json!("two\nlines\n"),
+            json!([1, "x"]),
+            json!({}),
+        ];
+        match (value, next(3)) {
+            (Value::Object(map), 0) if !map.is_empty() => {
+                let key = map.keys().nth(next(map.len())).cloned().unwrap_or_default();
+                map.remove(&key);
+            }
+            (Value::Object(map), 1) => {
+                map.insert(
+                    format!("added-{}", next(1000)),
+                    replacements[next(replacements.len())].clone(),
+                );
+            }
+            (Value::Array(items), 0) if !items.is_empty() => {
+                items.remove(next(items.len()));
+            }
+            (value, _) => *value = replacements[next(replacements.len())].clone(),
+        }
+    }
+
+    #[test]
+    fn maps_iterate_in_key_order() {
+        // zip_maps and the segment order rely on it: serde_json must not have `preserve_order`.
+        let map = json!({"b": 1, "a": 2, "c": 3});
+        let keys: Vec<&String> = map.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["a", "b", "c"]);
     }
 
     #[test]
@@ -3378,10 +3681,16 @@ mod tests {
         for index in 0..300 {
             // Text whose line count is computed, and text left to rendering, in turns.
             let value = if index % 2 == 0 {
-                json!({"a": "x\n\n", "b": " lead\n", "c": "", "d": "'q'", "e": [1.5, null, [], {}, [[1, 2], {"k": "v\n"}]],
-                       "f": "\n", "g": "\n\nx", "k": "é\n→\n", "n": "1\n2", "o": "- a\n- b", "p": "# c\n: d\n"})
+                json!({
+                    "a": "x\n\n", "b": " lead\n", "c": "", "d": "'q'",
+                    "e": [1.5, null, [], {}, [[1, 2], {"k": "v\n"}]],
+                    "f": "\n", "g": "\n\nx", "k": "é\n→\n", "n": "1\n2", "o": "- a\n- b", "p": "# c\n: d\n"
+                })
             } else {
-                json!({"h": "tab\there\nnext", "i": "space \nbreak", "j": "end \n", "l": "cr\rlf", "m": "emoji 🙂\nline"})
+                json!({
+                    "h": "tab\there\nnext", "i": "space \nbreak", "j": "end \n", "l": "cr\rlf",
+                    "m": "emoji 🙂\nline"
+                })
             };
             odd.insert(format!("key {index}: x"), value);
         }
@@ -3469,7 +3778,9 @@ mod tests {
                 .collect();
             executor["container"]["args"][3] = json!(function);
             executor["container"]["command"][5] = json!(format!(
-                "\nimport kfp\nfrom kfp import dsl\n\ndef {function}(data: str, learning_rate: float, epochs: int) -> float:\n{body}    return learning_rate * epochs\n"
+                "\nimport kfp\nfrom kfp import dsl\n\n\
+                 def {function}(data: str, learning_rate: float, epochs: int) -> float:\n\
+                 {body}    return learning_rate * epochs\n"
             ));
             executors.insert(format!("exec-{name}"), executor);
         }

@@ -19,7 +19,7 @@ use crate::reference::{NameRule, check};
 use crate::resolve::{self, digest_of};
 use crate::resources::{
     ANNOTATION_DIGEST, LABEL_PIPELINE_ID, LABEL_PIPELINE_NAME, Pipeline, PipelineSpec, PipelineVersion,
-    PipelineVersionSpec, owner_reference,
+    PipelineVersionSpec, VersionSummary, owner_reference,
 };
 
 /// The largest object etcd stores by default (1.5 MiB); bigger ones are refused before sending.
@@ -56,7 +56,7 @@ pub struct VersionDraft {
 pub struct TargetState {
     pub pipeline: Option<Pipeline>,
     /// The pipeline's versions, newest first.
-    pub versions: Vec<PipelineVersion>,
+    pub versions: Vec<VersionSummary>,
 }
 
 /// What will be written.
@@ -80,7 +80,7 @@ pub enum PipelineStep {
 pub enum VersionStep {
     Create(Box<PipelineVersion>),
     /// A version with the same content exists already.
-    Unchanged(Box<PipelineVersion>),
+    Unchanged(Box<VersionSummary>),
 }
 
 /// Decides names and objects. Fails on an immutable-version clash or a bad name.
@@ -92,7 +92,7 @@ pub fn plan(draft: &VersionDraft, namespace: &str, target: &TargetState) -> Resu
         Some(existing) => PipelineStep::Existing(existing.clone()),
         None => PipelineStep::Create(new_pipeline(draft, namespace)),
     };
-    let unchanged = |existing: &PipelineVersion| Plan {
+    let unchanged = |existing: &VersionSummary| Plan {
         namespace: namespace.to_string(),
         pipeline: pipeline.clone(),
         version: VersionStep::Unchanged(Box::new(existing.clone())),
@@ -103,21 +103,21 @@ pub fn plan(draft: &VersionDraft, namespace: &str, target: &TargetState) -> Resu
         && let Some(existing) = target
             .versions
             .iter()
-            .find(|v| v.spec.version_name.as_deref() == Some(name.as_str()) || v.version_name() == *name)
+            .find(|v| v.spec_version_name.as_deref() == Some(name.as_str()) || v.version_name() == *name)
     {
-        if digest_of(existing) == digest {
+        if existing.digest == digest {
             return Ok(unchanged(existing));
         }
         return Err(UserError::new(format!(
             "version {name:?} of pipeline {:?} in namespace {namespace:?} exists with different content ({} ≠ {})",
             draft.pipeline_name,
-            digest::short(&digest_of(existing)),
+            digest::short(&existing.digest),
             digest::short(&digest),
         ))
         .with_hint("versions are immutable; choose another version name"));
     }
     if !draft.allow_duplicate
-        && let Some(existing) = target.versions.iter().find(|v| digest_of(v) == digest)
+        && let Some(existing) = target.versions.iter().find(|v| v.digest == digest)
     {
         return Ok(unchanged(existing));
     }
@@ -137,7 +137,7 @@ pub fn plan(draft: &VersionDraft, namespace: &str, target: &TargetState) -> Resu
 }
 
 /// `v<N+1+skip>` where N is the highest `vN` among the versions (skip > 0 after lost races).
-pub fn next_version_name(versions: &[PipelineVersion], skip: u32) -> String {
+pub fn next_version_name(versions: &[VersionSummary], skip: u32) -> String {
     let highest = versions
         .iter()
         .filter_map(|v| {
@@ -288,9 +288,11 @@ pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &Versi
     };
     let mut version = match plan.version {
         VersionStep::Unchanged(existing) => {
+            // The plan knew only a summary; the outcome carries the object (for -o yaml).
+            let existing = resolve::fetch(session, namespace, &existing.name).await?;
             return Ok(Outcome {
                 pipeline_created: created.then_some(pipeline),
-                version: VersionOutcome::Unchanged(existing),
+                version: VersionOutcome::Unchanged(Box::new(existing)),
             });
         }
         VersionStep::Create(v) => *v,

@@ -7,13 +7,14 @@ use std::fmt;
 
 use anyhow::Result;
 use kube::ResourceExt;
-use kube::api::ListParams;
+use kube::api::{ListParams, ObjectList};
+use kube::core::Request;
 
-use crate::client::{Action, Session, explain, is_forbidden, list_all};
+use crate::client::{Action, Session, explain, is_forbidden};
 use crate::digest;
 use crate::error::UserError;
 use crate::reference::{Reference, VersionSelector};
-use crate::resources::{LABEL_PIPELINE_NAME, Pipeline, PipelineVersion};
+use crate::resources::{LABEL_PIPELINE_NAME, Pipeline, PipelineVersion, VersionSummary};
 
 /// Where a pipeline was found relative to the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,13 +25,13 @@ pub enum Origin {
     Shared,
 }
 
-/// A pipeline with its versions, newest first.
+/// A pipeline with summaries of its versions, newest first.
 #[derive(Debug, Clone)]
 pub struct ResolvedPipeline {
     pub namespace: String,
     pub origin: Origin,
     pub pipeline: Pipeline,
-    pub versions: Vec<PipelineVersion>,
+    pub versions: Vec<VersionSummary>,
 }
 
 impl ResolvedPipeline {
@@ -58,19 +59,16 @@ pub enum SelectError {
 }
 
 /// Orders versions newest first: creationTimestamp, ties broken by the greater UID (as KFP).
-pub fn newest_first(a: &PipelineVersion, b: &PipelineVersion) -> Ordering {
-    let created = |v: &PipelineVersion| v.metadata.creation_timestamp.as_ref().map(|t| t.0);
-    created(b)
-        .cmp(&created(a))
-        .then_with(|| b.metadata.uid.cmp(&a.metadata.uid))
+pub fn newest_first(a: &VersionSummary, b: &VersionSummary) -> Ordering {
+    b.created.cmp(&a.created).then_with(|| b.uid.cmp(&a.uid))
 }
 
 /// The latest version of a list in any order.
-pub fn latest(versions: &[PipelineVersion]) -> Option<&PipelineVersion> {
+pub fn latest(versions: &[VersionSummary]) -> Option<&VersionSummary> {
     versions.iter().min_by(|a, b| newest_first(a, b))
 }
 
-/// The content digest of a version: the stored annotation, else computed.
+/// The content digest of a full version object: the stored annotation, else computed.
 pub fn digest_of(version: &PipelineVersion) -> String {
     match version.stored_digest() {
         Some(d) if d.starts_with("sha256:") => d.to_string(),
@@ -80,21 +78,21 @@ pub fn digest_of(version: &PipelineVersion) -> String {
 
 /// Picks the version a selector means from a pipeline's versions (newest first).
 pub fn select<'a>(
-    versions: &'a [PipelineVersion],
+    versions: &'a [VersionSummary],
     selector: &VersionSelector,
-) -> Result<&'a PipelineVersion, SelectError> {
+) -> Result<&'a VersionSummary, SelectError> {
     if versions.is_empty() {
         return Err(SelectError::NoVersions);
     }
-    let matches: Vec<&PipelineVersion> = match selector {
+    let matches: Vec<&VersionSummary> = match selector {
         VersionSelector::Latest => return latest(versions).ok_or(SelectError::NoVersions),
         VersionSelector::Named(name) => versions
             .iter()
-            .filter(|v| v.spec.version_name.as_deref() == Some(name.as_str()) || v.name_any() == *name)
+            .filter(|v| v.spec_version_name.as_deref() == Some(name.as_str()) || v.name == *name)
             .collect(),
         VersionSelector::Digest(prefix) => versions
             .iter()
-            .filter(|v| digest::matches_prefix(&digest_of(v), prefix))
+            .filter(|v| digest::matches_prefix(&v.digest, prefix))
             .collect(),
     };
     match matches.as_slice() {
@@ -106,8 +104,8 @@ pub fn select<'a>(
                     format!(
                         "{} (object {}, {})",
                         v.version_name(),
-                        v.name_any(),
-                        digest::short(&digest_of(v))
+                        v.name,
+                        digest::short(&v.digest)
                     )
                 })
                 .collect(),
@@ -117,19 +115,83 @@ pub fn select<'a>(
 
 /// The version created just before `version` in the same pipeline.
 pub fn predecessor<'a>(
-    versions: &'a [PipelineVersion],
-    version: &PipelineVersion,
-) -> Option<&'a PipelineVersion> {
+    versions: &'a [VersionSummary],
+    version: &VersionSummary,
+) -> Option<&'a VersionSummary> {
     versions
         .iter()
         .filter(|v| newest_first(v, version) == Ordering::Greater)
         .min_by(|a, b| newest_first(a, b))
 }
 
-/// Lists a namespace's versions that may belong to `pipeline`: those labelled with its name
+/// Lists version summaries page by page (`limit`/`continue`), reading each page with the lean
+/// [`VersionSummary`] reader so neither specs nor managedFields are kept. `namespace` None lists
+/// all namespaces.
+pub async fn list_summaries(
+    session: &Session,
+    namespace: Option<&str>,
+    label_selector: Option<&str>,
+    chunk_size: u32,
+) -> Result<Vec<VersionSummary>> {
+    let path = match namespace {
+        Some(ns) => format!("/apis/pipelines.kubeflow.org/v2beta1/namespaces/{ns}/pipelineversions"),
+        None => "/apis/pipelines.kubeflow.org/v2beta1/pipelineversions".to_string(),
+    };
+    let action = Action::new("list", "pipelineversions", namespace);
+    let mut params = ListParams::default().limit(chunk_size);
+    if let Some(selector) = label_selector {
+        params = params.labels(selector);
+    }
+    let mut items = Vec::new();
+    loop {
+        let request = Request::new(&path)
+            .list(&params)
+            .map_err(|err| explain(kube::Error::BuildRequest(err), &action, &session.server))?;
+        let page: ObjectList<VersionSummary> = session
+            .client
+            .request(request)
+            .await
+            .map_err(|err| explain(err, &action, &session.server))?;
+        items.extend(page.items);
+        match page.metadata.continue_.filter(|token| !token.is_empty()) {
+            Some(token) => params.continue_token = Some(token),
+            None => return Ok(items),
+        }
+    }
+}
+
+/// Summaries of a namespace's versions that belong to `pipeline`: those labelled with its name
 /// plus those without the label (matched on spec.pipelineName), in two label-selected lists so
-/// other pipelines' versions are never transferred.
+/// other pipelines' versions are never transferred. Newest first.
 pub async fn versions_of(
+    session: &Session,
+    namespace: &str,
+    pipeline: &Pipeline,
+    selector: Option<&str>,
+    chunk_size: u32,
+) -> Result<Vec<VersionSummary>> {
+    let name = pipeline.name_any();
+    let extra = selector.map(|s| format!(",{s}")).unwrap_or_default();
+    let mut versions = Vec::new();
+    for label in [
+        format!("{LABEL_PIPELINE_NAME}={name}"),
+        format!("!{LABEL_PIPELINE_NAME}"),
+    ] {
+        let page = list_summaries(
+            session,
+            Some(namespace),
+            Some(&format!("{label}{extra}")),
+            chunk_size,
+        )
+        .await?;
+        versions.extend(page.into_iter().filter(|v| v.belongs_to(pipeline)));
+    }
+    versions.sort_by(newest_first);
+    Ok(versions)
+}
+
+/// The full objects of [`versions_of`], for `-o json|yaml`.
+pub async fn full_versions_of(
     session: &Session,
     namespace: &str,
     pipeline: &Pipeline,
@@ -148,11 +210,25 @@ pub async fn versions_of(
         let params = ListParams::default()
             .labels(&format!("{label}{extra}"))
             .limit(chunk_size);
-        let page = list_all(&api, &params, &action, &session.server).await?;
+        let page = crate::client::list_all(&api, &params, &action, &session.server).await?;
         versions.extend(page.into_iter().filter(|v| v.belongs_to(pipeline)));
     }
-    versions.sort_by(newest_first);
     Ok(versions)
+}
+
+/// Reads one version in full.
+pub async fn fetch(session: &Session, namespace: &str, name: &str) -> Result<PipelineVersion> {
+    session
+        .api::<PipelineVersion>(Some(namespace))
+        .get(name)
+        .await
+        .map_err(|err| {
+            explain(
+                err,
+                &Action::new("get", "pipelineversions", Some(namespace)).named(name),
+                &session.server,
+            )
+        })
 }
 
 /// Looks a pipeline up: in the reference's namespace, else the current namespace then the
@@ -219,7 +295,7 @@ fn not_found(
     }
 }
 
-/// Resolves a reference to one version.
+/// Resolves a reference to one version, read in full.
 pub async fn version(
     session: &Session,
     reference: &Reference,
@@ -227,9 +303,9 @@ pub async fn version(
 ) -> Result<(ResolvedPipeline, PipelineVersion)> {
     let resolved = pipeline(session, reference, chunk_size).await?;
     let chosen = select(&resolved.versions, &reference.version)
-        .map_err(|err| select_error(err, reference, &resolved))?
-        .clone();
-    Ok((resolved, chosen))
+        .map_err(|err| select_error(err, reference, &resolved))?;
+    let version = fetch(session, &resolved.namespace, &chosen.name).await?;
+    Ok((resolved, version))
 }
 
 /// Words a selection failure for the user.
@@ -285,7 +361,8 @@ mod tests {
     use crate::resources::API_VERSION;
     use serde_json::json;
 
-    fn version(name: &str, version_name: &str, created: &str, uid: &str) -> PipelineVersion {
+    fn version(name: &str, version_name: &str, created: &str, uid: &str) -> VersionSummary {
+        // Read through the lean list reader, as list responses are.
         serde_json::from_value(json!({
             "apiVersion": API_VERSION, "kind": "PipelineVersion",
             "metadata": {"name": name, "uid": uid, "creationTimestamp": created},
@@ -317,14 +394,14 @@ mod tests {
             version("p-v1", "v1", "2026-01-01T00:00:00Z", "1"),
             version("p-v2", "v2", "2026-01-02T00:00:00Z", "2"),
         ];
-        let named = |n: &str| select(&versions, &VersionSelector::Named(n.into())).map(|v| v.name_any());
+        let named = |n: &str| select(&versions, &VersionSelector::Named(n.into())).map(|v| v.name.clone());
         assert_eq!(named("v1"), Ok("p-v1".into()));
         assert_eq!(named("p-v2"), Ok("p-v2".into()));
         assert_eq!(named("v9"), Err(SelectError::NotFound));
-        let digest = digest_of(&versions[0]);
+        let digest = versions[0].digest.clone();
         let prefix = digest["sha256:".len().."sha256:".len() + 8].to_string();
         assert_eq!(
-            select(&versions, &VersionSelector::Digest(prefix)).map(|v| v.name_any()),
+            select(&versions, &VersionSelector::Digest(prefix)).map(|v| v.name.clone()),
             Ok("p-v1".into())
         );
         assert_eq!(

@@ -175,19 +175,19 @@ impl PipelineVersion {
     /// A one-word status from `status.conditions`: the type of the first condition that is
     /// True (e.g. `Ready`), `Not<Type>` for a False one, `-` when there are none.
     pub fn status_summary(&self) -> String {
-        let conditions = self
-            .status
-            .as_ref()
-            .map(|s| s.conditions.as_slice())
-            .unwrap_or(&[]);
-        if let Some(c) = conditions.iter().find(|c| c.status == "True") {
-            return c.type_.clone();
-        }
-        match conditions.first() {
-            Some(c) if c.status == "False" => format!("Not{}", c.type_),
-            Some(c) => format!("{}Unknown", c.type_),
-            None => "-".to_string(),
-        }
+        status_summary(self.status.as_ref())
+    }
+}
+
+fn status_summary(status: Option<&PipelineVersionStatus>) -> String {
+    let conditions = status.map(|s| s.conditions.as_slice()).unwrap_or(&[]);
+    if let Some(c) = conditions.iter().find(|c| c.status == "True") {
+        return c.type_.clone();
+    }
+    match conditions.first() {
+        Some(c) if c.status == "False" => format!("Not{}", c.type_),
+        Some(c) => format!("{}Unknown", c.type_),
+        None => "-".to_string(),
     }
 }
 
@@ -271,5 +271,247 @@ mod tests {
             }],
         });
         assert_eq!(v.status_summary(), "PipelineVersionStatus");
+    }
+}
+
+/// What tables and resolution need of a PipelineVersion, read from a list response without
+/// keeping its spec or managedFields (with thousands of 40 KB versions those dominate memory).
+///
+/// The pipeline spec is only parsed in full when the object carries no digest annotation;
+/// otherwise only `sdkVersion` and the number of root tasks are picked out of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VersionSummary {
+    pub name: String,
+    pub namespace: String,
+    pub uid: Option<String>,
+    pub created: Option<jiff::Timestamp>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// `spec.versionName`.
+    pub spec_version_name: Option<String>,
+    /// `spec.pipelineName`.
+    pub spec_pipeline_name: String,
+    pub display_name: Option<String>,
+    /// `sha256:<hex>`: the annotation, else computed from the spec.
+    pub digest: String,
+    pub sdk_version: Option<String>,
+    pub task_count: usize,
+    pub status: Option<PipelineVersionStatus>,
+}
+
+impl VersionSummary {
+    /// Summarizes a full object (for objects fetched one by one).
+    pub fn of(version: &PipelineVersion) -> VersionSummary {
+        let meta = version.meta();
+        VersionSummary {
+            name: version.name_any(),
+            namespace: meta.namespace.clone().unwrap_or_default(),
+            uid: meta.uid.clone(),
+            created: meta.creation_timestamp.as_ref().map(|t| t.0),
+            labels: meta.labels.clone().unwrap_or_default(),
+            annotations: meta.annotations.clone().unwrap_or_default(),
+            spec_version_name: version.spec.version_name.clone(),
+            spec_pipeline_name: version.spec.pipeline_name.clone(),
+            display_name: version.spec.display_name.clone(),
+            digest: match version.stored_digest() {
+                Some(d) if d.starts_with("sha256:") => d.to_string(),
+                _ => crate::digest::of(&version.spec.pipeline_spec, version.spec.platform_spec.as_ref()),
+            },
+            sdk_version: version.sdk_version().map(str::to_string),
+            task_count: version.task_count(),
+            status: version.status.clone(),
+        }
+    }
+
+    /// `spec.versionName`, else the object name.
+    pub fn version_name(&self) -> String {
+        self.spec_version_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| self.name.clone())
+    }
+
+    /// The owning pipeline's name: the name label, else `spec.pipelineName`.
+    pub fn pipeline_name(&self) -> &str {
+        self.labels
+            .get(LABEL_PIPELINE_NAME)
+            .map(String::as_str)
+            .unwrap_or(&self.spec_pipeline_name)
+    }
+
+    /// Whether this version belongs to `pipeline` (by UID label, else name label, else spec).
+    pub fn belongs_to(&self, pipeline: &Pipeline) -> bool {
+        if let (Some(id), Some(uid)) = (self.labels.get(LABEL_PIPELINE_ID), pipeline.meta().uid.as_ref()) {
+            return id == uid;
+        }
+        self.pipeline_name() == pipeline.name_any()
+    }
+
+    /// See [`PipelineVersion::status_summary`].
+    pub fn status_summary(&self) -> String {
+        status_summary(self.status.as_ref())
+    }
+}
+
+impl<'de> Deserialize<'de> for VersionSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(summary::Visitor)
+    }
+}
+
+/// The streaming reader behind `VersionSummary`'s Deserialize.
+mod summary {
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    use serde::Deserialize;
+    use serde::de::{IgnoredAny, MapAccess};
+    use serde_json::Value;
+
+    use super::{ANNOTATION_DIGEST, PipelineVersionStatus, VersionSummary};
+
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Meta {
+        name: String,
+        namespace: String,
+        uid: Option<String>,
+        creation_timestamp: Option<String>,
+        labels: BTreeMap<String, String>,
+        annotations: BTreeMap<String, String>,
+    }
+
+    /// The spec when the digest is known: the pipeline spec only for its SDK version and tasks.
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct LeanSpec {
+        version_name: Option<String>,
+        pipeline_name: String,
+        display_name: Option<String>,
+        pipeline_spec: LeanPipelineSpec,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct LeanPipelineSpec {
+        sdk_version: Option<String>,
+        root: LeanRoot,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct LeanRoot {
+        dag: LeanDag,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct LeanDag {
+        tasks: Count,
+    }
+
+    /// Counts a map's entries without keeping them.
+    #[derive(Default)]
+    struct Count(usize);
+
+    impl<'de> Deserialize<'de> for Count {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct CountVisitor;
+            impl<'de> serde::de::Visitor<'de> for CountVisitor {
+                type Value = Count;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a map of tasks")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Count, A::Error> {
+                    let mut n = 0;
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {
+                        n += 1;
+                    }
+                    Ok(Count(n))
+                }
+                fn visit_unit<E>(self) -> Result<Count, E> {
+                    Ok(Count(0))
+                }
+            }
+            deserializer.deserialize_any(CountVisitor)
+        }
+    }
+
+    /// The spec when the digest must be computed.
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct FullSpec {
+        version_name: Option<String>,
+        pipeline_name: String,
+        display_name: Option<String>,
+        pipeline_spec: Value,
+        platform_spec: Option<Value>,
+    }
+
+    pub(super) struct Visitor;
+
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = VersionSummary;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a PipelineVersion object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<VersionSummary, A::Error> {
+            let mut out = VersionSummary::default();
+            let mut have_digest = false;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                match key.as_ref() {
+                    "metadata" => {
+                        let meta: Meta = map.next_value()?;
+                        out.name = meta.name;
+                        out.namespace = meta.namespace;
+                        out.uid = meta.uid;
+                        out.created = meta.creation_timestamp.and_then(|t| t.parse().ok());
+                        if let Some(d) = meta
+                            .annotations
+                            .get(ANNOTATION_DIGEST)
+                            .filter(|d| d.starts_with("sha256:"))
+                        {
+                            out.digest = d.clone();
+                            have_digest = true;
+                        }
+                        out.labels = meta.labels;
+                        out.annotations = meta.annotations;
+                    }
+                    // The API server writes keys sorted, so metadata (and the digest) come first.
+                    "spec" if have_digest => {
+                        let spec: LeanSpec = map.next_value()?;
+                        out.spec_version_name = spec.version_name;
+                        out.spec_pipeline_name = spec.pipeline_name;
+                        out.display_name = spec.display_name;
+                        out.sdk_version = spec.pipeline_spec.sdk_version;
+                        out.task_count = spec.pipeline_spec.root.dag.tasks.0;
+                    }
+                    "spec" => {
+                        let spec: FullSpec = map.next_value()?;
+                        out.digest = crate::digest::of(&spec.pipeline_spec, spec.platform_spec.as_ref());
+                        out.sdk_version = spec
+                            .pipeline_spec
+                            .get("sdkVersion")
+                            .and_then(Value::as_str)
+                            .map(str::to_string);
+                        out.task_count = spec
+                            .pipeline_spec
+                            .pointer("/root/dag/tasks")
+                            .and_then(Value::as_object)
+                            .map_or(0, |t| t.len());
+                        out.spec_version_name = spec.version_name;
+                        out.spec_pipeline_name = spec.pipeline_name;
+                        out.display_name = spec.display_name;
+                    }
+                    "status" => out.status = map.next_value::<Option<PipelineVersionStatus>>()?,
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
     }
 }

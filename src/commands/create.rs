@@ -161,7 +161,7 @@ pub fn print_plan(plan: &Plan, format: Option<WriteFormat>, printer: &Printer) -
         VersionStep::Unchanged(version) => {
             lines.push(format!(
                 "pipelineversion.pipelines.kubeflow.org/{} unchanged (dry run)",
-                version.name_any()
+                version.name
             ));
         }
     }

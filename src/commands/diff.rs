@@ -160,12 +160,14 @@ fn content(
 /// REF and the version created just before it in the same pipeline.
 async fn predecessor_pair(session: &Session, text: &str) -> Result<(Content, Content)> {
     let reference = parse_reference(text)?;
-    let (resolved, version) = resolve::version(session, &reference, CHUNK).await?;
-    let Some(previous) = resolve::predecessor(&resolved.versions, &version) else {
+    let resolved = resolve::pipeline(session, &reference, CHUNK).await?;
+    let chosen = resolve::select(&resolved.versions, &reference.version)
+        .map_err(|err| resolve::select_error(err, &reference, &resolved))?;
+    let Some(previous) = resolve::predecessor(&resolved.versions, chosen) else {
         let which = if reference.version == VersionSelector::Latest {
             "its latest version".to_string()
         } else {
-            format!("version {:?}", version.version_name())
+            format!("version {:?}", chosen.version_name())
         };
         return Err(user_error_hint(
             format!(
@@ -176,8 +178,10 @@ async fn predecessor_pair(session: &Session, text: &str) -> Result<(Content, Con
             "name two versions: kubectl kfp diff REF_A REF_B",
         ));
     };
+    let previous = resolve::fetch(session, &resolved.namespace, &previous.name).await?;
+    let version = resolve::fetch(session, &resolved.namespace, &chosen.name).await?;
     Ok((
-        content(session, &resolved, previous, false),
+        content(session, &resolved, &previous, false),
         content(session, &resolved, &version, false),
     ))
 }

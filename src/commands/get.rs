@@ -81,8 +81,8 @@ pub fn summary(resolved: &ResolvedPipeline, version: &PipelineVersion, now: Time
         let ago = human_duration(now.as_second() - created.0.as_second());
         field("Created", &format!("{} ({ago} ago)", created.0));
     }
-    let is_latest = resolve::latest(&resolved.versions).and_then(|l| l.metadata.uid.as_ref())
-        == version.metadata.uid.as_ref();
+    let is_latest =
+        resolve::latest(&resolved.versions).and_then(|l| l.uid.as_ref()) == version.metadata.uid.as_ref();
     field("Latest", if is_latest { "yes" } else { "no" });
     if let Some(text) = &version.spec.display_name {
         field("Display name", text);

@@ -1,7 +1,7 @@
 //! `kubectl kfp list [PIPELINE]`: pipelines of the namespace plus the shared namespace, or the
 //! versions of one pipeline. Collect (API) → transform (rows, pure) → display (printer).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use anyhow::Result;
 use jiff::Timestamp;
@@ -9,13 +9,13 @@ use kube::ResourceExt;
 use kube::api::ListParams;
 
 use crate::cli::{ListArgs, OutputFormat, SortBy};
-use crate::client::{Action, Session, explain, is_forbidden, list_all, list_pages};
+use crate::client::{Action, Session, explain, is_forbidden, list_pages};
 use crate::digest;
 use crate::error::ExitStatus;
 use crate::output::{DataFormat, PlainTable, Printer, age, truncate};
 use crate::reference::{Reference, VersionSelector};
-use crate::resolve::{self, ResolvedPipeline, digest_of, newest_first, origin_label};
-use crate::resources::{ANNOTATION_PROMOTED_FROM, Pipeline, PipelineVersion};
+use crate::resolve::{self, ResolvedPipeline, newest_first, origin_label};
+use crate::resources::{ANNOTATION_PROMOTED_FROM, Pipeline, VersionSummary};
 
 use super::{parse_reference, print_objects};
 
@@ -109,7 +109,7 @@ fn empty_message(session: &Session, all_namespaces: bool) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
     pub pipelines: Vec<Pipeline>,
-    pub versions: Vec<PipelineVersion>,
+    pub versions: Vec<VersionSummary>,
     /// Listed as the shared namespace.
     pub shared: bool,
 }
@@ -149,13 +149,7 @@ async fn collect_namespace(
             shared,
         });
     }
-    let versions = list_all(
-        &session.api::<PipelineVersion>(namespace),
-        &ListParams::default().limit(args.chunk_size),
-        &Action::new("list", "pipelineversions", namespace),
-        &session.server,
-    )
-    .await?;
+    let versions = resolve::list_summaries(session, namespace, None, args.chunk_size).await?;
     Ok(Listing {
         pipelines,
         versions,
@@ -173,25 +167,25 @@ pub fn pipeline_rows(listings: Vec<Listing>, shared_ns: Option<&str>) -> Vec<Pip
     } in listings
     {
         // Index versions by (namespace, pipeline name) once; membership is then checked per candidate.
-        let mut by_pipeline: HashMap<(String, String), Vec<&PipelineVersion>> = HashMap::new();
+        let mut by_pipeline: HashMap<(&str, &str), Vec<&VersionSummary>> = HashMap::new();
         for v in &versions {
             by_pipeline
-                .entry((v.namespace().unwrap_or_default(), v.pipeline_name().to_string()))
+                .entry((v.namespace.as_str(), v.pipeline_name()))
                 .or_default()
                 .push(v);
         }
         for pipeline in pipelines {
             let namespace = pipeline.namespace().unwrap_or_default();
-            let mine: Vec<PipelineVersion> = by_pipeline
-                .get(&(namespace.clone(), pipeline.name_any()))
-                .map(|vs| {
-                    vs.iter()
-                        .filter(|v| v.belongs_to(&pipeline))
-                        .map(|v| (*v).clone())
-                        .collect()
-                })
+            let name = pipeline.name_any();
+            let mine: Vec<&VersionSummary> = by_pipeline
+                .get(&(namespace.as_str(), name.as_str()))
+                .map(|vs| vs.iter().copied().filter(|v| v.belongs_to(&pipeline)).collect())
                 .unwrap_or_default();
-            let latest = resolve::latest(&mine).map(PipelineVersion::version_name);
+            let latest = mine
+                .iter()
+                .copied()
+                .min_by(|a, b| newest_first(a, b))
+                .map(VersionSummary::version_name);
             let shared = shared_scope || shared_ns == Some(namespace.as_str());
             rows.push(PipelineRow {
                 pipeline,
@@ -280,10 +274,10 @@ async fn list_versions(
         )
         .await?;
     }
-    let latest_uid = resolve::latest(&resolved.versions).and_then(|v| v.metadata.uid.clone());
+    let latest_uid = resolve::latest(&resolved.versions).and_then(|v| v.uid.clone());
     let mut versions = std::mem::take(&mut resolved.versions);
     if args.sort_by == Some(SortBy::Name) {
-        versions.sort_by_key(PipelineVersion::version_name);
+        versions.sort_by_key(VersionSummary::version_name);
     } else {
         versions.sort_by(newest_first);
     }
@@ -304,19 +298,43 @@ async fn list_versions(
             !args.no_headers,
             Timestamp::now(),
         )),
-        _ => print_objects(
-            printer,
-            &versions.iter().collect::<Vec<_>>(),
-            args.output,
-            "pipelineversion",
-        )?,
+        OutputFormat::Name => {
+            let names: String = versions
+                .iter()
+                .map(|v| format!("pipelineversion.pipelines.kubeflow.org/{}\n", v.name))
+                .collect();
+            printer.data(&names);
+        }
+        // Whole objects were asked for: read them in full (the summaries keep no spec).
+        OutputFormat::Json | OutputFormat::Yaml => {
+            let mut objects = resolve::full_versions_of(
+                session,
+                &resolved.namespace,
+                &resolved.pipeline,
+                args.selector.as_deref(),
+                args.chunk_size,
+            )
+            .await?;
+            let order: HashMap<&str, usize> = versions
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.name.as_str(), i))
+                .collect();
+            objects.sort_by_key(|o| order.get(o.name_any().as_str()).copied().unwrap_or(usize::MAX));
+            print_objects(
+                printer,
+                &objects.iter().collect::<Vec<_>>(),
+                args.output,
+                "pipelineversion",
+            )?;
+        }
     }
     Ok(ExitStatus::Success)
 }
 
 pub fn version_table(
     resolved: &ResolvedPipeline,
-    versions: &[PipelineVersion],
+    versions: &[VersionSummary],
     latest_uid: Option<&str>,
     wide: bool,
     headers: bool,
@@ -329,23 +347,23 @@ pub fn version_table(
     let origin = resolved.origin_label();
     let mut table = PlainTable::new(&columns, headers);
     for version in versions {
-        let is_latest = latest_uid.is_some() && version.metadata.uid.as_deref() == latest_uid;
+        let is_latest = latest_uid.is_some() && version.uid.as_deref() == latest_uid;
         let mut cells = vec![
             version.version_name(),
             origin.clone(),
-            digest::short(&digest_of(version)),
+            digest::short(&version.digest),
             if is_latest { "*".into() } else { String::new() },
             version.status_summary(),
-            age(version.metadata.creation_timestamp.as_ref().map(|t| &t.0), now),
+            age(version.created.as_ref(), now),
         ];
         if wide {
-            let annotations: BTreeMap<String, String> = version.annotations().clone();
             cells.extend([
-                version.name_any(),
-                version.spec.display_name.clone().unwrap_or_default(),
-                version.sdk_version().unwrap_or("-").to_string(),
-                version.task_count().to_string(),
-                annotations
+                version.name.clone(),
+                version.display_name.clone().unwrap_or_default(),
+                version.sdk_version.clone().unwrap_or_else(|| "-".into()),
+                version.task_count.to_string(),
+                version
+                    .annotations
                     .get(ANNOTATION_PROMOTED_FROM)
                     .cloned()
                     .unwrap_or_else(|| "-".into()),

@@ -16,7 +16,7 @@ use crate::digest;
 use crate::error::{ExitStatus, UserError, user_error_hint};
 use crate::output::Printer;
 use crate::prompt;
-use crate::publish::{self, PipelineStep, Plan, TargetState, VersionDraft, VersionStep};
+use crate::publish::{self, PipelineStep, Plan, VersionDraft, VersionStep};
 use crate::resolve::{self, ResolvedPipeline, digest_of};
 use crate::resources::{
     ANNOTATION_PROMOTED_AT, ANNOTATION_PROMOTED_FROM, ANNOTATION_PROMOTED_FROM_CLUSTER,
@@ -58,8 +58,18 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
     if ask && !prompt::interactive() {
         return Err(prompt::no_terminal("Promote?", "--yes"));
     }
+    // The semantic diff needs the target's latest version in full.
+    let target_latest = match resolve::latest(&state.versions) {
+        Some(latest) => Some(resolve::fetch(&target, &namespace, &latest.name).await?),
+        None => None,
+    };
     printer.info(&describe_plan(
-        &source, &target, &resolved, &version, &plan, &state,
+        &source,
+        &target,
+        &resolved,
+        &version,
+        &plan,
+        target_latest.as_ref(),
     ));
     if ask && !prompt::confirm("Promote?", "--yes")? {
         return Err(UserError::new("promotion cancelled at the prompt; nothing was written").into());
@@ -181,7 +191,7 @@ fn describe_plan(
     resolved: &ResolvedPipeline,
     version: &PipelineVersion,
     plan: &Plan,
-    state: &TargetState,
+    target_latest: Option<&PipelineVersion>,
 ) -> String {
     let cluster = |s: &Session| {
         s.context
@@ -212,7 +222,7 @@ fn describe_plan(
             v.version_name()
         ));
     }
-    match resolve::latest(&state.versions) {
+    match target_latest {
         Some(latest) => {
             let a = Side {
                 label: format!(
