@@ -27,6 +27,11 @@ use crate::reference::Reference;
 
 /// Runs the command the user asked for.
 pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
+    // Completion takes its flags from the words it completes and stays silent even when the
+    // config file or the flags are broken, so it runs before any settings are resolved.
+    if let Command::Complete(args) = &cli.command {
+        return Ok(complete::run(args, &cli.global, printer));
+    }
     let config = Config::from_cli(&cli.global)?;
     if config.connection.insecure_skip_tls_verify {
         printer.warn("TLS certificate verification is off (--insecure-skip-tls-verify); the server's identity is not checked");
@@ -34,7 +39,7 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
     match &cli.command {
         Command::Crds => crds::run(printer),
         Command::Completion(args) => complete::print_script(args, printer),
-        Command::Complete(args) => block_on(complete::run(&config, args, printer)),
+        Command::Complete(args) => Ok(complete::run(args, &cli.global, printer)),
         Command::Config(command) => block_on(config::run(&config, command, printer)),
         Command::Version(args) if args.client => version::print_client(printer),
         Command::Version(_) => block_on(version::run(&config, printer)),
