@@ -50,11 +50,14 @@ pub fn run() -> ExitStatus {
     }
 }
 
-/// `-v`: 4 and up log the client's decisions, 6 and up each request, 8 and up everything.
+/// `-v`: 4 and up log the client's decisions (retries), 6 and up each request (method, URL,
+/// status, time), 8 and up kube's own traces. Only targets that never print headers or bodies
+/// are enabled: hyper, rustls and tower-http stay silent at every level, because request headers
+/// carry the bearer token.
 fn init_logging(verbosity: u8) {
     let filter = match verbosity {
         0..=3 => return,
-        4..=5 => "kubectl_kfp=debug",
+        4..=5 => "kubectl_kfp=debug,kubectl_kfp::http=off",
         6..=7 => "kubectl_kfp=debug,kube_client=debug",
         _ => "kubectl_kfp=trace,kube_client=trace,kube=trace",
     };

@@ -11,8 +11,10 @@ use crate::reference::{NameRule, check};
 use crate::resources::API_VERSION;
 use crate::yaml;
 
-/// Files larger than this are refused before parsing (bounded memory for any input).
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are refused before parsing. With the YAML bounds (nesting and node
+/// count, see `yaml::check_bounds`) this keeps memory and time bounded for any input; the
+/// largest pipeline the server can store (1.5 MiB) is far below it in any YAML style.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Top-level fields of the IR's PipelineSpec message (kfp pipeline_spec.proto, JSON names).
 const PIPELINE_SPEC_FIELDS: &[&str] = &[
@@ -69,6 +71,8 @@ pub enum ManifestError {
     Binary,
     #[error("is not valid YAML or JSON: {0}")]
     Syntax(String),
+    #[error("is too complex to be a compiled pipeline: it {0}")]
+    TooComplex(String),
     #[error("is not a compiled KFP pipeline: {0}")]
     NotAPipeline(String),
     #[error("has an invalid pipeline spec: {0}")]
@@ -137,6 +141,7 @@ pub fn parse(bytes: &[u8], source: String) -> Result<CompiledPipeline, ManifestE
     if text.contains('\0') {
         return Err(ManifestError::Binary);
     }
+    yaml::check_bounds(text).map_err(|bound| ManifestError::TooComplex(bound.to_string()))?;
     let documents = yaml::documents(text).map_err(|e| ManifestError::Syntax(e.message))?;
     if documents.is_empty() {
         return Err(ManifestError::NoDocuments);
@@ -234,6 +239,15 @@ fn from_manifests(documents: Vec<Value>, source: String) -> Result<CompiledPipel
         .cloned()
         .ok_or_else(|| ManifestError::NotAPipeline("its PipelineVersion has no spec.pipelineSpec".into()))?;
     let platform_spec = spec.get("platformSpec").cloned().filter(|p| !p.is_null());
+    // The same rule as for the IR's second document, so what `get --spec` prints of a version
+    // created from manifests can be created again (found by fuzzing).
+    if let Some(platform) = &platform_spec
+        && platform.get("platforms").is_none()
+    {
+        return Err(ManifestError::NotAPipeline(
+            "its PipelineVersion's spec.platformSpec is not a platform spec (no \"platforms\" field)".into(),
+        ));
+    }
     Ok(CompiledPipeline {
         source,
         pipeline_spec,
@@ -405,6 +419,26 @@ mod tests {
             parse(no_root, "r.yaml".into()).unwrap_err().to_string(),
             "is not a compiled KFP pipeline: field \"root\" is missing"
         );
+    }
+
+    #[test]
+    fn platform_specs_need_platforms_in_both_forms() {
+        let spec = "pipelineInfo: {name: p}\nroot: {}\n";
+        let ir = format!("{spec}---\nkubernetes: {{}}\n");
+        assert!(
+            matches!(parse(ir.as_bytes(), "i".into()), Err(ManifestError::NotAPipeline(m)) if m.contains("platforms"))
+        );
+        let indented: String = spec.lines().map(|l| format!("    {l}\n")).collect();
+        let manifest = format!(
+            "apiVersion: pipelines.kubeflow.org/v2beta1\nkind: PipelineVersion\nmetadata: {{name: p-v1}}\nspec:\n  pipelineName: p\n  platformSpec: {{kubernetes: {{}}}}\n  pipelineSpec:\n{indented}"
+        );
+        let err = parse(manifest.as_bytes(), "m".into()).unwrap_err();
+        assert!(
+            matches!(&err, ManifestError::NotAPipeline(m) if m.contains("spec.platformSpec")),
+            "{err}"
+        );
+        let fixed = manifest.replace("{kubernetes: {}}", "{platforms: {kubernetes: {}}}");
+        assert!(parse(fixed.as_bytes(), "m".into()).is_ok());
     }
 
     #[test]

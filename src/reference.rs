@@ -263,7 +263,9 @@ mod tests {
         assert!(check("a..b", NameRule::DnsSubdomain).is_err());
         assert!(check(&"a".repeat(64), NameRule::DnsLabel).is_err());
         assert!(check("a_b", NameRule::DnsSubdomain).is_err());
-        assert!(check(&"a".repeat(70), NameRule::DnsSubdomain).is_ok(), "parts may exceed 63 characters");
-        assert!(check(&"a".repeat(70), NameRule::DnsSubdomain).is_ok(), "parts may exceed 63 characters");
+        assert!(
+            check(&"a".repeat(70), NameRule::DnsSubdomain).is_ok(),
+            "parts may exceed 63 characters"
+        );
     }
 }

@@ -26,8 +26,70 @@ impl From<serde_yaml::Error> for YamlError {
     }
 }
 
+/// Flow collections (`[`, `{`) nested deeper than this are refused before parsing: the parser's
+/// time grows with nesting depth times size (minutes for a 600 KB `{"a":{"a":…}}`), and
+/// serde_yaml refuses more than 128 levels of any kind anyway. Counted on all brackets, quoted or
+/// not, so it is an upper bound of the real depth.
+pub const MAX_FLOW_DEPTH: usize = 256;
+
+/// Texts with more separators than this (`,` `:` `-` `[` `{` and line breaks: every YAML node
+/// needs one) are refused before parsing. A node costs the parser and the JSON value up to
+/// ~400 bytes (a one-entry flow mapping), so this bounds memory near 200 MiB whatever the file.
+/// KFP's compiled pipelines have about one separator per 10 bytes, so the largest the server
+/// can store (1.5 MiB) stays far below.
+pub const MAX_NODES: usize = 500_000;
+
+/// Why a text is refused before parsing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Bound {
+    #[error("nests brackets more than {MAX_FLOW_DEPTH} levels deep")]
+    TooDeep,
+    #[error("has more than {MAX_NODES} YAML nodes")]
+    TooManyNodes,
+}
+
+/// Checks the bounds above in one pass over the bytes, without parsing.
+pub fn check_bounds(text: &str) -> Result<(), Bound> {
+    let mut depth = 0usize;
+    let mut nodes = 0usize;
+    for byte in text.bytes() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                nodes += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Err(Bound::TooDeep);
+                }
+            }
+            // Never below zero, so closing brackets inside strings cannot hide later nesting.
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' | b':' | b'-' | b'\n' | b'\r' => nodes += 1,
+            _ => continue,
+        }
+        if nodes > MAX_NODES {
+            return Err(Bound::TooManyNodes);
+        }
+    }
+    Ok(())
+}
+
 /// Parses every document of a YAML stream (JSON is YAML too). Empty documents are skipped.
+/// Texts beyond [`MAX_FLOW_DEPTH`] or [`MAX_NODES`] are refused before parsing.
 pub fn documents(text: &str) -> Result<Vec<Value>, YamlError> {
+    check_bounds(text).map_err(|bound| YamlError {
+        message: bound.to_string(),
+        line: None,
+        column: None,
+    })?;
+    // JSON is read as JSON: libyaml (YAML 1.1) takes U+0085, U+2028 and U+2029 inside strings
+    // for line breaks and folds them, where JSON keeps them, so the content (and its digest)
+    // would change. Anything serde_json refuses is read as YAML below.
+    let json = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if json.starts_with(['{', '['])
+        && let Ok(value) = serde_json::from_str::<Value>(json)
+    {
+        return Ok(vec![value]);
+    }
     let mut out = Vec::new();
     for document in serde_yaml::Deserializer::from_str(text) {
         let value = Value::deserialize(document)?;
@@ -84,6 +146,44 @@ mod tests {
     fn syntax_errors_carry_position() {
         let err = documents("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.line.is_some(), "{err}");
+    }
+
+    #[test]
+    fn json_keeps_characters_yaml_would_fold() {
+        for text in ["x\u{85}y", "x\u{2028}y", "x\u{2029}y", "\u{feff}x"] {
+            let json = serde_json::to_string(&json!({"k": text, text: [text]})).unwrap();
+            assert_eq!(
+                documents(&json).unwrap(),
+                vec![json!({"k": text, text: [text]})],
+                "{text:?}"
+            );
+        }
+        // Flow YAML that is not JSON is still YAML.
+        assert_eq!(
+            documents("{a: 1, 'b': [x]}").unwrap(),
+            vec![json!({"a": 1, "b": ["x"]})]
+        );
+    }
+
+    #[test]
+    fn deep_or_huge_texts_are_refused_before_parsing() {
+        let deep = format!("{}1{}", "{\"a\":".repeat(300), "}".repeat(300));
+        assert_eq!(check_bounds(&deep), Err(Bound::TooDeep));
+        assert_eq!(
+            documents(&deep).unwrap_err().message,
+            "nests brackets more than 256 levels deep"
+        );
+        let many = format!("[{}]", "1,".repeat(MAX_NODES));
+        assert_eq!(check_bounds(&many), Err(Bound::TooManyNodes));
+        // Balanced brackets in strings do not add up; stray closing ones do not hide nesting.
+        let templates = "command: [\"{{$.inputs.parameters['x']}}\"]\n".repeat(1000);
+        assert_eq!(check_bounds(&templates), Ok(()));
+        let hidden = format!("a: \"{}\"\nb: {}", "}".repeat(500), "[".repeat(300));
+        assert_eq!(check_bounds(&hidden), Err(Bound::TooDeep));
+        // 128 levels is what the parser itself accepts; the bound leaves it alone.
+        let parsable = format!("{}1{}", "[".repeat(127), "]".repeat(127));
+        assert_eq!(documents(&parsable).map(|d| d.len()).ok(), Some(1));
+        assert!(documents(&format!("{}1{}", "[".repeat(200), "]".repeat(200))).is_err());
     }
 
     #[test]

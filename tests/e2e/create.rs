@@ -356,8 +356,14 @@ fn bad_input_is_refused_and_nothing_is_created() {
             b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n".to_vec(),
             "is not a compiled KFP pipeline: it holds a Deployment (apps/v1)",
         ),
-        (b"executorLabel: exec-x\n".to_vec(), "is not a compiled KFP pipeline: it looks like a component spec"),
-        (b"pipelineInfo: {name: x}\n".to_vec(), "is not a compiled KFP pipeline: field \"root\" is missing"),
+        (
+            b"executorLabel: exec-x\n".to_vec(),
+            "is not a compiled KFP pipeline: it looks like a component spec",
+        ),
+        (
+            b"pipelineInfo: {name: x}\n".to_vec(),
+            "is not a compiled KFP pipeline: field \"root\" is missing",
+        ),
         (
             b"pipelineInfo: {name: Bad_Name}\nroot: {}\n".to_vec(),
             "has an invalid pipeline spec: pipelineInfo.name \"Bad_Name\" is not a valid pipeline name",

@@ -184,3 +184,51 @@ fn editor_may_create_a_version_viewer_is_forbidden() {
     );
     assert_eq!(can_patch.stdout.trim(), "no");
 }
+
+#[test]
+fn version_and_list_without_kfp_crds_say_how_to_fix_it() {
+    let bare = ControlPlane::without_kfp();
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("no-crds");
+    let version = cp
+        .kfp(&ns, &["version"])
+        .kubeconfig(&bare.kubeconfig)
+        .namespace("team-a")
+        .run();
+    assert_eq!(version.code, 2, "{}", version.stderr);
+    assert!(
+        version
+            .stdout
+            .contains("KFP API: pipelines.kubeflow.org/v2beta1 Pipeline NOT served"),
+        "{}",
+        version.stdout
+    );
+    assert!(
+        version
+            .stderr
+            .starts_with("error: the server at https://127.0.0.1:"),
+        "{}",
+        version.stderr
+    );
+    assert!(
+        version
+            .stderr
+            .contains("does not serve pipelines.kubeflow.org/v2beta1 Pipeline and PipelineVersion"),
+        "{}",
+        version.stderr
+    );
+    assert!(
+        version
+            .stderr
+            .contains("hint: install KFP with --pipelinesStoreKubernetes=true"),
+        "{}",
+        version.stderr
+    );
+    // Another project's Pipeline kind is there, but never mistaken for KFP's.
+    let list = cp
+        .kfp(&ns, &["list"])
+        .kubeconfig(&bare.kubeconfig)
+        .namespace("team-a")
+        .run();
+    list.assert_error("does not serve pipelines.kubeflow.org/v2beta1 Pipeline and PipelineVersion");
+}

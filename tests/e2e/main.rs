@@ -2,12 +2,18 @@
 //! KFP's CRDs, one set of namespaces per test. Run with `scripts/test` (it builds the control
 //! plane first).
 
+mod proxy;
+mod shell;
 mod support;
 
+mod bad_input;
+mod completion;
 mod config;
 mod create;
 mod diff;
+mod faults;
 mod foundation;
 mod get;
 mod list;
 mod promote;
+mod security;

@@ -53,10 +53,10 @@ pub fn kubectl_binary() -> PathBuf {
 impl ControlPlane {
     /// The control plane of this test run, started on first use.
     pub fn get() -> &'static ControlPlane {
-        CONTROL_PLANE.get_or_init(ControlPlane::start)
+        CONTROL_PLANE.get_or_init(|| ControlPlane::start(&shared_data("crds")))
     }
 
-    fn start() -> ControlPlane {
+    fn start(crds: &Path) -> ControlPlane {
         let binary = control_plane_binary();
         assert!(
             binary.exists(),
@@ -75,7 +75,7 @@ impl ControlPlane {
             .arg("--dir")
             .arg(&dir)
             .arg("--crds")
-            .arg(shared_data("crds"))
+            .arg(crds)
             .arg("--exit-on-stdin-eof")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -422,7 +422,21 @@ static MERGED: OnceLock<PathBuf> = OnceLock::new();
 impl ControlPlane {
     /// A second, independent control plane (another "cluster"), started on first use.
     pub fn second() -> &'static ControlPlane {
-        SECOND.get_or_init(ControlPlane::start)
+        SECOND.get_or_init(|| ControlPlane::start(&shared_data("crds")))
+    }
+
+    /// A control plane without KFP's CRDs, serving instead another project's `Pipeline` kind
+    /// (Tekton's group), so tests see a cluster where the names exist but KFP's API does not.
+    pub fn without_kfp() -> &'static ControlPlane {
+        static BARE: OnceLock<ControlPlane> = OnceLock::new();
+        BARE.get_or_init(|| {
+            let dir = repo()
+                .join("target/e2e")
+                .join(format!("other-crds-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("crd dir");
+            std::fs::write(dir.join("tekton-pipelines.yaml"), OTHER_PROJECT_CRD).expect("crd file");
+            ControlPlane::start(&dir)
+        })
     }
 
     /// One kubeconfig holding both clusters: the first control plane's contexts as they are,
@@ -486,7 +500,26 @@ impl Kfp {
 /// Sleeps into the next wall-clock second, so the next object gets a later creationTimestamp
 /// (the API server stamps whole seconds; equal stamps fall to KFP's UID tie-break).
 pub fn next_second() {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let into_second = now.subsec_millis() as u64;
     std::thread::sleep(std::time::Duration::from_millis(1000 - into_second + 20));
 }
+
+/// Another project's `Pipeline` kind (Tekton's group and version), for the "not served" tests.
+const OTHER_PROJECT_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: pipelines.tekton.dev
+spec:
+  group: tekton.dev
+  names: {kind: Pipeline, plural: pipelines, singular: pipeline, listKind: PipelineList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+";
