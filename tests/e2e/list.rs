@@ -41,6 +41,7 @@ fn list_shows_local_shared_and_shadowed_pipelines() {
     let s = |a: &str, b: &str, c: &str, d: &str| (a.to_string(), b.to_string(), c.to_string(), d.to_string());
     // Created in one burst, the three versions may share a timestamp: KFP's rule decides.
     let shared_latest = expected_latest(cp, &ns.shared, "shared-only");
+    let local_latest = expected_latest(cp, &ns.local, "train");
     assert_eq!(
         summary,
         vec![
@@ -51,7 +52,7 @@ fn list_shows_local_shared_and_shadowed_pipelines() {
                 "3",
                 &shared_latest
             ),
-            s("train", &ns.local, "2", "v2"),
+            s("train", &ns.local, "2", &local_latest),
             s("train", &format!("{} (shared, shadowed)", ns.shared), "1", "v1"),
         ]
     );
