@@ -62,22 +62,6 @@ fn run_measured(mut command: Command, stdin: Option<&Path>) -> (Output, i64, Dur
     (output, usage.ru_maxrss, wall)
 }
 
-fn kfp_objects(cp: &ControlPlane, namespace: &str) -> String {
-    cp.kubectl(
-        "admin",
-        &[
-            "get",
-            "pipelines.v2beta1.pipelines.kubeflow.org,pipelineversions.v2beta1.pipelines.kubeflow.org",
-            "-n",
-            namespace,
-            "-o",
-            "name",
-        ],
-        None,
-    )
-    .stdout
-}
-
 /// The hostile files, written into `dir`: (path, what the error must say after the file's name).
 fn hostile_files(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     let write = |name: &str, bytes: &[u8]| {
@@ -164,7 +148,7 @@ fn hostile_files_are_refused_in_bounded_memory_and_time_and_nothing_is_written()
             assert!(wall < MAX_WALL, "{args:?}: took {wall:?}");
         }
     }
-    assert_eq!(kfp_objects(cp, &ns.local), "", "refused input writes nothing");
+    assert_eq!(cp.kfp_objects(&ns.local), "", "refused input writes nothing");
 }
 
 #[test]
@@ -205,7 +189,7 @@ fn hostile_standard_input_is_refused_in_bounded_memory_and_time() {
         assert!(rss < MAX_RSS_KIB, "{name}: peak RSS {rss} KiB");
         assert!(wall < MAX_WALL, "{name}: took {wall:?}");
     }
-    assert_eq!(kfp_objects(cp, &ns.local), "");
+    assert_eq!(cp.kfp_objects(&ns.local), "");
 }
 
 fn seeded(test: &str) -> (&'static ControlPlane, Namespaces) {
@@ -255,7 +239,7 @@ fn bad_references_are_refused_by_every_command() {
             );
         }
     }
-    assert_eq!(kfp_objects(cp, &ns.other), "");
+    assert_eq!(cp.kfp_objects(&ns.other), "");
 }
 
 #[test]
@@ -352,9 +336,9 @@ fn bad_flags_are_refused_by_every_command() {
         assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
         assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
     }
-    assert_eq!(kfp_objects(cp, &ns.other), "");
+    assert_eq!(cp.kfp_objects(&ns.other), "");
     assert_eq!(
-        kfp_objects(cp, &ns.local).lines().count(),
+        cp.kfp_objects(&ns.local).lines().count(),
         2,
         "only the seeded pipeline and version"
     );

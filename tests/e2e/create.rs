@@ -8,22 +8,6 @@ use serde_json::Value;
 
 use crate::support::{ControlPlane, Namespaces, shared_data};
 
-fn kfp_objects(cp: &ControlPlane, namespace: &str) -> String {
-    cp.kubectl(
-        "admin",
-        &[
-            "get",
-            "pipelines.v2beta1.pipelines.kubeflow.org,pipelineversions.v2beta1.pipelines.kubeflow.org",
-            "-n",
-            namespace,
-            "-o",
-            "name",
-        ],
-        None,
-    )
-    .stdout
-}
-
 /// The pipeline spec and platform spec of a compiled file, normalized for comparison.
 fn file_specs(path: &Path) -> (Value, Option<Value>) {
     let docs = yaml::documents(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -393,7 +377,7 @@ fn bad_input_is_refused_and_nothing_is_created() {
         .run()
         .assert_error("PipelineVersion name");
     assert_eq!(
-        kfp_objects(cp, &ns.local),
+        cp.kfp_objects(&ns.local),
         "",
         "bad input must leave nothing behind"
     );
@@ -409,7 +393,7 @@ fn objects_too_large_for_etcd_are_refused_before_sending() {
     );
     let out = cp.kfp(&ns, &["create", "-f", "-"]).stdin(big).run();
     out.assert_error("would be 2.0 MiB; the server stores at most 1.5 MiB per object");
-    assert_eq!(kfp_objects(cp, &ns.local), "");
+    assert_eq!(cp.kfp_objects(&ns.local), "");
 }
 
 #[test]
@@ -441,7 +425,7 @@ fn a_failed_version_write_removes_the_pipeline_it_created() {
         "{}",
         out.stderr
     );
-    assert_eq!(kfp_objects(cp, &ns.local), "");
+    assert_eq!(cp.kfp_objects(&ns.local), "");
 }
 
 #[test]
@@ -470,7 +454,7 @@ fn dry_runs_write_nothing_and_client_output_is_creatable() {
         server.stdout,
         "pipeline.pipelines.kubeflow.org/train created (server dry run)\npipelineversion.pipelines.kubeflow.org/train-v1 created (server dry run)\n"
     );
-    assert_eq!(kfp_objects(cp, &ns.local), "", "dry runs store nothing");
+    assert_eq!(cp.kfp_objects(&ns.local), "", "dry runs store nothing");
     // What --dry-run=client printed is what a GitOps repository would apply.
     cp.kubectl(
         "admin",
@@ -513,7 +497,7 @@ fn concurrent_creates_of_one_spec_make_exactly_one_version() {
     let unchanged = outputs.iter().filter(|o| o.stdout.contains("unchanged")).count();
     assert_eq!((created, unchanged), (1, 3), "{outputs:?}");
     assert_eq!(
-        kfp_objects(cp, &ns.local).lines().count(),
+        cp.kfp_objects(&ns.local).lines().count(),
         2,
         "one pipeline, one version"
     );

@@ -5,22 +5,6 @@ use serde_json::Value;
 
 use crate::support::{ControlPlane, Namespaces, next_second, shared_data};
 
-fn objects(cp: &ControlPlane, namespace: &str) -> String {
-    cp.kubectl(
-        "admin",
-        &[
-            "get",
-            "pipelines.v2beta1.pipelines.kubeflow.org,pipelineversions.v2beta1.pipelines.kubeflow.org",
-            "-n",
-            namespace,
-            "-o",
-            "name",
-        ],
-        None,
-    )
-    .stdout
-}
-
 fn seeded(test: &str) -> (&'static ControlPlane, Namespaces) {
     let cp = ControlPlane::get();
     let ns = cp.namespaces(test);
@@ -249,7 +233,7 @@ fn permissions_are_checked_before_any_write() {
         "{}",
         refused.stderr
     );
-    assert_eq!(objects(cp, &ns.shared), "");
+    assert_eq!(cp.kfp_objects(&ns.shared), "");
     // viewer: refused before any write anywhere.
     let viewer = cp
         .kfp(&ns, &["promote", "train@v2", "--to", &ns.other, "--yes"])
@@ -257,7 +241,7 @@ fn permissions_are_checked_before_any_write() {
         .run();
     viewer.assert_error("forbidden for user \"viewer\"; nothing was written");
     assert_eq!(
-        objects(cp, &ns.other).lines().count(),
+        cp.kfp_objects(&ns.other).lines().count(),
         2,
         "only the editor's promote is there"
     );
@@ -269,7 +253,7 @@ fn without_a_terminal_and_without_yes_it_refuses() {
     let out = cp.kfp(&ns, &["promote", "train@v1", "--to", &ns.other]).run();
     out.assert_error("refusing to write without confirmation");
     assert!(out.stderr.contains("hint: pass --yes"), "{}", out.stderr);
-    assert_eq!(objects(cp, &ns.other), "");
+    assert_eq!(cp.kfp_objects(&ns.other), "");
 }
 
 #[test]
@@ -299,14 +283,14 @@ fn dry_runs_print_or_check_and_write_nothing() {
         server.stdout,
         "pipeline.pipelines.kubeflow.org/train created (server dry run)\npipelineversion.pipelines.kubeflow.org/train-v2 created (server dry run)\n"
     );
-    assert_eq!(objects(cp, &ns.other), "");
+    assert_eq!(cp.kfp_objects(&ns.other), "");
     // The client dry run's YAML is accepted by kubectl create as it is.
     cp.kubectl(
         "admin",
         &["create", "-n", &ns.other, "-f", "-"],
         Some(&client.stdout),
     );
-    assert_eq!(objects(cp, &ns.other).lines().count(), 2);
+    assert_eq!(cp.kfp_objects(&ns.other).lines().count(), 2);
 }
 
 #[test]
@@ -442,7 +426,7 @@ fn the_prompt_asks_in_a_terminal() {
         .exp_string("promotion cancelled at the prompt; nothing was written")
         .expect("cancelled");
     session.exp_eof().expect("exit");
-    assert_eq!(objects(cp, &ns.other), "");
+    assert_eq!(cp.kfp_objects(&ns.other), "");
     // Answer yes: written.
     let command = cp.kfp(&ns, &["promote", "train@v1", "--to", &ns.other]).command();
     let mut session = rexpect::session::spawn_command(command, Some(30_000)).expect("spawn in a pty");
@@ -453,5 +437,5 @@ fn the_prompt_asks_in_a_terminal() {
         .exp_string("pipelineversion.pipelines.kubeflow.org/train-v1 created")
         .expect("created");
     session.exp_eof().expect("exit");
-    assert_eq!(objects(cp, &ns.other).lines().count(), 2);
+    assert_eq!(cp.kfp_objects(&ns.other).lines().count(), 2);
 }

@@ -315,21 +315,7 @@ fn client_keys_and_exec_credentials_are_never_printed() {
 fn everything(cp: &ControlPlane, ns: &Namespaces) -> String {
     [&ns.local, &ns.shared, &ns.other]
         .iter()
-        .map(|namespace| {
-            cp.kubectl(
-                "admin",
-                &[
-                    "get",
-                    "pipelines.v2beta1.pipelines.kubeflow.org,pipelineversions.v2beta1.pipelines.kubeflow.org",
-                    "-n",
-                    namespace,
-                    "-o",
-                    "name",
-                ],
-                None,
-            )
-            .stdout
-        })
+        .map(|namespace| cp.kfp_objects(namespace))
         .collect::<Vec<_>>()
         .join("---\n")
 }

@@ -187,6 +187,24 @@ impl ControlPlane {
         }
     }
 
+    /// The KFP objects in a namespace as `kind/name` lines (empty when there are none), read by
+    /// admin with kubectl: what tests compare to prove that nothing was written.
+    pub fn kfp_objects(&self, namespace: &str) -> String {
+        self.kubectl(
+            "admin",
+            &[
+                "get",
+                "pipelines.v2beta1.pipelines.kubeflow.org,pipelineversions.v2beta1.pipelines.kubeflow.org",
+                "-n",
+                namespace,
+                "-o",
+                "name",
+            ],
+            None,
+        )
+        .stdout
+    }
+
     /// Creates objects from YAML as admin (`kubectl create`).
     pub fn create(&self, namespace: &str, yaml: &str) {
         self.kubectl("admin", &["create", "-n", namespace, "-f", "-"], Some(yaml));
