@@ -5,6 +5,7 @@
 mod proxy;
 mod shell;
 mod support;
+mod transcripts;
 
 mod bad_input;
 mod completion;

@@ -1,0 +1,52 @@
+//! Readable transcripts (`tests/cmd/*.md`, run by trycmd) against the control plane: they
+//! document what users see. They own the fixed namespaces `team-a`, `team-b` and `kubeflow`
+//! the control plane creates; every other test makes its own.
+//! Regenerate after a deliberate change with `TRYCMD=overwrite cargo test --test e2e transcripts`
+//! and put `[..]` back where values vary (ages, UIDs, timestamps, ports).
+
+use crate::support::{ControlPlane, next_second, plugin_binary, repo, shared_data};
+
+#[test]
+fn transcripts() {
+    let cp = ControlPlane::get();
+    let kfp = |args: &[&str]| {
+        let out = std::process::Command::new(plugin_binary())
+            .args(args)
+            .env("KUBECONFIG", &cp.kubeconfig)
+            .env("KUBECTL_KFP_CONFIG", cp.dir.join("transcripts-config.yaml"))
+            .output()
+            .expect("run plugin");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let file = |path: &str| shared_data(path).display().to_string();
+    kfp(&[
+        "create",
+        "-n",
+        "kubeflow",
+        "-f",
+        &file("pipelines/valid/hello_world.yaml"),
+    ]);
+    kfp(&[
+        "create",
+        "-n",
+        "kubeflow",
+        "-f",
+        &file("pipelines/variants/train_v1.yaml"),
+    ]);
+    kfp(&["create", "-n", "team-a", "-f", &file("manifests/train-v1.yaml")]);
+    next_second();
+    kfp(&["create", "-n", "team-a", "-f", &file("manifests/train-v2.yaml")]);
+    trycmd::TestCases::new()
+        .register_bin("kubectl-kfp", plugin_binary())
+        .env("KUBECONFIG", cp.kubeconfig.display().to_string())
+        .env(
+            "KUBECTL_KFP_CONFIG",
+            cp.dir.join("transcripts-config.yaml").display().to_string(),
+        )
+        .env("SHARED", repo().join("../shared/kfp").display().to_string())
+        .case(repo().join("tests/cmd/*.md"));
+}
