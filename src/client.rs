@@ -111,16 +111,9 @@ async fn load(settings: &ConnectionSettings) -> Result<(kube::Config, Option<Str
                 innermost(&err)
             ))
         })?),
-        None => match Kubeconfig::from_env() {
-            Ok(Some(k)) => Some(k),
-            Ok(None) => default_kubeconfig()?,
-            Err(err) => {
-                return Err(UserError::new(format!(
-                    "cannot read the kubeconfig files in KUBECONFIG: {}",
-                    innermost(&err)
-                ))
-                .into());
-            }
+        None => match kubeconfig_from_env()? {
+            Some(k) => Some(k),
+            None => default_kubeconfig()?,
         },
     };
     let (mut config, context, cluster) = match kubeconfig {
@@ -176,6 +169,35 @@ async fn load(settings: &ConnectionSettings) -> Result<(kube::Config, Option<Str
         config.write_timeout = Some(timeout);
     }
     Ok((config, context, cluster))
+}
+
+/// The files in `KUBECONFIG` (a colon-separated list), merged in order as kubectl merges them.
+/// Like kubectl, files that do not exist are skipped; None when the variable names no file.
+fn kubeconfig_from_env() -> Result<Option<Kubeconfig>> {
+    let Some(value) = std::env::var_os("KUBECONFIG") else {
+        return Ok(None);
+    };
+    let mut merged: Option<Kubeconfig> = None;
+    for path in std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty() && p.exists()) {
+        let next = Kubeconfig::read_from(&path).map_err(|err| {
+            UserError::new(format!(
+                "cannot read kubeconfig {} (from KUBECONFIG): {}",
+                path.display(),
+                innermost(&err)
+            ))
+        })?;
+        merged = Some(match merged {
+            None => next,
+            Some(first) => first.merge(next).map_err(|err| {
+                UserError::new(format!(
+                    "cannot merge kubeconfig {} (from KUBECONFIG): {}",
+                    path.display(),
+                    innermost(&err)
+                ))
+            })?,
+        });
+    }
+    Ok(merged)
 }
 
 /// `~/.kube/config` when it exists; None means "try in-cluster".
@@ -1090,7 +1112,7 @@ pub struct KubeconfigDefaults {
 pub async fn kubeconfig_defaults(settings: &ConnectionSettings) -> KubeconfigDefaults {
     let kubeconfig = match &settings.kubeconfig {
         Some(path) => Kubeconfig::read_from(path).ok(),
-        None => Kubeconfig::from_env()
+        None => kubeconfig_from_env()
             .ok()
             .flatten()
             .or_else(|| default_kubeconfig().ok().flatten()),

@@ -232,3 +232,24 @@ fn version_and_list_without_kfp_crds_say_how_to_fix_it() {
         .run();
     list.assert_error("does not serve pipelines.kubeflow.org/v2beta1 Pipeline and PipelineVersion");
 }
+
+#[test]
+fn kubeconfig_lists_in_kubeconfig_are_merged_and_missing_files_skipped() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("kubeconfig-list");
+    // Like kubectl: a colon-separated list, merged in order, files that do not exist skipped.
+    let missing = cp.dir.join("does-not-exist.kubeconfig");
+    let list = format!("{}:{}", missing.display(), cp.kubeconfig.display());
+    let out = cp
+        .kfp(&ns, &["version"])
+        .env("KUBECONFIG", &list)
+        .context("viewer")
+        .ok();
+    assert!(out.stdout.contains("PipelineVersion served"), "{}", out.stdout);
+    // --kubeconfig wins over KUBECONFIG.
+    let flag = cp
+        .kfp(&ns, &["version", "--kubeconfig", cp.kubeconfig.to_str().unwrap()])
+        .env("KUBECONFIG", missing.to_str().unwrap())
+        .ok();
+    assert!(flag.stdout.contains("Server Version: v1."), "{}", flag.stdout);
+}
