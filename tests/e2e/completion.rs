@@ -5,31 +5,18 @@
 use std::process::Command;
 
 use crate::shell::{Kind, Setup, Shell, fish_complete};
-use crate::support::{
-    ControlPlane, Namespaces, pipeline_manifest, plugin_binary, repo, shared_data, version_manifest,
-};
-
-const SPEC: &str = "pipelines/variants/train_v1.yaml";
-
-fn seed(cp: &ControlPlane, namespace: &str, pipeline: &str, versions: &[&str]) {
-    let mut yaml = pipeline_manifest(pipeline, &format!("{pipeline} in {namespace}"));
-    for version in versions {
-        yaml.push_str("---\n");
-        yaml.push_str(&version_manifest(pipeline, version, &shared_data(SPEC), true));
-    }
-    cp.create(namespace, &yaml);
-}
+use crate::support::{ControlPlane, Namespaces, plugin_binary, repo};
 
 /// local: train (v1, v2), transform (v1); shared: train (v1, shadowed), hello (v1);
 /// other: report (v1).
 fn seeded(test: &str) -> (&'static ControlPlane, Namespaces) {
     let cp = ControlPlane::get();
     let ns = cp.namespaces(test);
-    seed(cp, &ns.local, "train", &["v1", "v2"]);
-    seed(cp, &ns.local, "transform", &["v1"]);
-    seed(cp, &ns.shared, "train", &["v1"]);
-    seed(cp, &ns.shared, "hello", &["v1"]);
-    seed(cp, &ns.other, "report", &["v1"]);
+    cp.seed(&ns.local, "train", &["v1", "v2"]);
+    cp.seed(&ns.local, "transform", &["v1"]);
+    cp.seed(&ns.shared, "train", &["v1"]);
+    cp.seed(&ns.shared, "hello", &["v1"]);
+    cp.seed(&ns.other, "report", &["v1"]);
     (cp, ns)
 }
 

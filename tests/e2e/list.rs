@@ -7,16 +7,6 @@ use crate::support::{ControlPlane, Namespaces, pipeline_manifest, shared_data, v
 
 const SPEC: &str = "pipelines/variants/train_v1.yaml";
 
-/// Seeds a pipeline with versions through kubectl, shaped like KFP's objects.
-fn seed(cp: &ControlPlane, namespace: &str, pipeline: &str, versions: &[&str]) {
-    let mut yaml = pipeline_manifest(pipeline, &format!("{pipeline} in {namespace}"));
-    for version in versions {
-        yaml.push_str("---\n");
-        yaml.push_str(&version_manifest(pipeline, version, &shared_data(SPEC), true));
-    }
-    cp.create(namespace, &yaml);
-}
-
 fn setup(test: &str) -> (&'static ControlPlane, Namespaces) {
     let cp = ControlPlane::get();
     let ns = cp.namespaces(test);
@@ -26,10 +16,10 @@ fn setup(test: &str) -> (&'static ControlPlane, Namespaces) {
 #[test]
 fn list_shows_local_shared_and_shadowed_pipelines() {
     let (cp, ns) = setup("list-origins");
-    seed(cp, &ns.local, "train", &["v1", "v2"]);
-    seed(cp, &ns.local, "local-only", &["v1"]);
-    seed(cp, &ns.shared, "train", &["v1"]);
-    seed(cp, &ns.shared, "shared-only", &["v1", "v2", "v3"]);
+    cp.seed(&ns.local, "train", &["v1", "v2"]);
+    cp.seed(&ns.local, "local-only", &["v1"]);
+    cp.seed(&ns.shared, "train", &["v1"]);
+    cp.seed(&ns.shared, "shared-only", &["v1", "v2", "v3"]);
     let out = cp.kfp(&ns, &["list"]).ok();
     let rows = out.rows();
     let header: Vec<&str> = out.stdout.lines().next().unwrap().split_whitespace().collect();
@@ -75,7 +65,7 @@ fn list_shows_local_shared_and_shadowed_pipelines() {
 #[test]
 fn list_with_sharing_off_or_only_shared() {
     let (cp, ns) = setup("list-shared-only");
-    seed(cp, &ns.shared, "common", &["v1"]);
+    cp.seed(&ns.shared, "common", &["v1"]);
     let out = cp.kfp(&ns, &["list", "--no-headers"]).ok();
     assert_eq!(out.stdout.lines().count(), 1, "one shared row: {}", out.stdout);
     assert!(out.stdout.starts_with("common "), "{}", out.stdout);
@@ -107,7 +97,7 @@ fn versions_newest_first_with_latest_marker_digest_and_status() {
     for v in ["v1", "v2", "v3"] {
         // Separate creates so creation order is known; timestamps may still tie (same second).
         if v == "v1" {
-            seed(cp, &ns.local, "train", &[v]);
+            cp.seed(&ns.local, "train", &[v]);
         } else {
             cp.create(&ns.local, &version_manifest("train", v, &shared_data(SPEC), true));
         }
@@ -179,7 +169,7 @@ fn equal_creation_timestamps_break_ties_by_greater_uid() {
     // Created in one request burst: most land in the same second, so timestamps tie.
     let names: Vec<String> = (1..=8).map(|i| format!("t{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    seed(cp, &ns.local, "ties", &refs);
+    cp.seed(&ns.local, "ties", &refs);
     let out = cp.kubectl(
         "admin",
         &[
@@ -247,8 +237,8 @@ fn pagination_lists_1200_versions() {
 #[test]
 fn all_namespaces_and_label_selector() {
     let (cp, ns) = setup("list-all");
-    seed(cp, &ns.local, "alpha", &["v1"]);
-    seed(cp, &ns.other, "beta", &["v1"]);
+    cp.seed(&ns.local, "alpha", &["v1"]);
+    cp.seed(&ns.other, "beta", &["v1"]);
     cp.kubectl(
         "admin",
         &[
@@ -282,7 +272,7 @@ fn all_namespaces_and_label_selector() {
 #[test]
 fn json_and_yaml_are_kubectl_lists_without_managed_fields() {
     let (cp, ns) = setup("list-json");
-    seed(cp, &ns.local, "train", &["v1"]);
+    cp.seed(&ns.local, "train", &["v1"]);
     let json = cp.kfp(&ns, &["list", "-o", "json"]).ok();
     let list: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(list["kind"], "List");
@@ -303,8 +293,8 @@ fn json_and_yaml_are_kubectl_lists_without_managed_fields() {
 #[test]
 fn viewer_lists_and_outsider_gets_a_warning_for_the_shared_namespace() {
     let (cp, ns) = setup("list-rbac");
-    seed(cp, &ns.shared, "common", &["v1"]);
-    seed(cp, &ns.other, "theirs", &["v1"]);
+    cp.seed(&ns.shared, "common", &["v1"]);
+    cp.seed(&ns.other, "theirs", &["v1"]);
     let viewer = cp.kfp(&ns, &["list", "--no-headers"]).context("viewer").ok();
     assert!(viewer.stdout.starts_with("common "), "{}", viewer.stdout);
     let outsider = cp

@@ -205,6 +205,18 @@ impl ControlPlane {
         .stdout
     }
 
+    /// Seeds a pipeline with versions through kubectl (no plugin involved), shaped like the
+    /// objects KFP stores: versions labelled with the pipeline's name, all with one spec.
+    pub fn seed(&self, namespace: &str, pipeline: &str, versions: &[&str]) {
+        let spec = shared_data("pipelines/variants/train_v1.yaml");
+        let mut yaml = pipeline_manifest(pipeline, &format!("{pipeline} in {namespace}"));
+        for version in versions {
+            yaml.push_str("---\n");
+            yaml.push_str(&version_manifest(pipeline, version, &spec, true));
+        }
+        self.create(namespace, &yaml);
+    }
+
     /// Creates objects from YAML as admin (`kubectl create`).
     pub fn create(&self, namespace: &str, yaml: &str) {
         self.kubectl("admin", &["create", "-n", namespace, "-f", "-"], Some(yaml));
