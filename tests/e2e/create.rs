@@ -113,38 +113,11 @@ fn versions_are_numbered_labelled_owned_and_annotated() {
         out.stdout,
         "pipelineversion.pipelines.kubeflow.org/train-v2 created\n"
     );
-    let pipeline: Value = serde_json::from_str(
-        &cp.kubectl(
-            "admin",
-            &[
-                "get",
-                "pipelines.v2beta1.pipelines.kubeflow.org/train",
-                "-n",
-                &ns.local,
-                "-o",
-                "json",
-            ],
-            None,
-        )
-        .stdout,
-    )
-    .unwrap();
-    let version: Value = serde_json::from_str(
-        &cp.kubectl(
-            "admin",
-            &[
-                "get",
-                "pipelineversions.v2beta1.pipelines.kubeflow.org/train-v2",
-                "-n",
-                &ns.local,
-                "-o",
-                "json",
-            ],
-            None,
-        )
-        .stdout,
-    )
-    .unwrap();
+    let pipeline: Value = cp.get_json(&ns.local, "pipelines.v2beta1.pipelines.kubeflow.org/train");
+    let version: Value = cp.get_json(
+        &ns.local,
+        "pipelineversions.v2beta1.pipelines.kubeflow.org/train-v2",
+    );
     let uid = pipeline["metadata"]["uid"].as_str().unwrap();
     assert_eq!(
         version["metadata"]["labels"]["pipelines.kubeflow.org/pipeline-id"],
@@ -249,22 +222,7 @@ fn sdk_kubernetes_manifests_create_correctly() {
             .ok();
         assert_eq!(out.stdout, expected, "{file}");
     }
-    let pipeline: Value = serde_json::from_str(
-        &cp.kubectl(
-            "admin",
-            &[
-                "get",
-                "pipelines.v2beta1.pipelines.kubeflow.org/train",
-                "-n",
-                &ns.local,
-                "-o",
-                "json",
-            ],
-            None,
-        )
-        .stdout,
-    )
-    .unwrap();
+    let pipeline: Value = cp.get_json(&ns.local, "pipelines.v2beta1.pipelines.kubeflow.org/train");
     assert_eq!(pipeline["spec"]["displayName"], "Train");
     let list = cp.kfp(&ns, &["list", "train", "--no-headers"]).ok();
     let versions: Vec<&str> = list

@@ -149,19 +149,10 @@ fn reads_are_retried_after_a_reset_and_the_answer_is_complete() {
 /// then each version with its version name, digest, and whether its pipeline-id label and
 /// owner reference point at that pipeline's UID.
 fn state(cp: &ControlPlane, namespace: &str, pipeline: &str) -> Vec<String> {
-    let out = cp.kubectl(
-        "admin",
-        &[
-            "get",
-            "pipelines.v2beta1.pipelines.kubeflow.org,pipelineversions.v2beta1.pipelines.kubeflow.org",
-            "-n",
-            namespace,
-            "-o",
-            "json",
-        ],
-        None,
+    let list = cp.get_json(
+        namespace,
+        "pipelines.v2beta1.pipelines.kubeflow.org,pipelineversions.v2beta1.pipelines.kubeflow.org",
     );
-    let list: Value = serde_json::from_str(&out.stdout).unwrap();
     let items = list["items"].as_array().cloned().unwrap_or_default();
     let pipelines: Vec<&Value> = items
         .iter()

@@ -170,19 +170,7 @@ fn equal_creation_timestamps_break_ties_by_greater_uid() {
     let names: Vec<String> = (1..=8).map(|i| format!("t{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     cp.seed(&ns.local, "ties", &refs);
-    let out = cp.kubectl(
-        "admin",
-        &[
-            "get",
-            "pipelineversions.v2beta1.pipelines.kubeflow.org",
-            "-n",
-            &ns.local,
-            "-o",
-            "json",
-        ],
-        None,
-    );
-    let list: Value = serde_json::from_str(&out.stdout).unwrap();
+    let list = cp.get_json(&ns.local, "pipelineversions.v2beta1.pipelines.kubeflow.org");
     let stamps: Vec<&str> = list["items"]
         .as_array()
         .unwrap()

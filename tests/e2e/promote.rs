@@ -67,22 +67,10 @@ fn team_to_shared_to_other_team_with_provenance_and_reruns() {
         down.stdout,
         "pipeline.pipelines.kubeflow.org/train created\npipelineversion.pipelines.kubeflow.org/train-v1 created\n"
     );
-    let object: Value = serde_json::from_str(
-        &cp.kubectl(
-            "admin",
-            &[
-                "get",
-                "pipelineversions.v2beta1.pipelines.kubeflow.org/train-v1",
-                "-n",
-                &ns.other,
-                "-o",
-                "json",
-            ],
-            None,
-        )
-        .stdout,
-    )
-    .unwrap();
+    let object: Value = cp.get_json(
+        &ns.other,
+        "pipelineversions.v2beta1.pipelines.kubeflow.org/train-v1",
+    );
     let annotations = &object["metadata"]["annotations"];
     assert_eq!(
         annotations["kubectl-kfp.io/promoted-from"],
@@ -318,19 +306,7 @@ fn promote_between_two_clusters() {
         out.stdout,
         "pipeline.pipelines.kubeflow.org/train created\npipelineversion.pipelines.kubeflow.org/train-v2 created\n"
     );
-    let listed = remote.kubectl(
-        "admin",
-        &[
-            "get",
-            "pipelineversions.v2beta1.pipelines.kubeflow.org",
-            "-n",
-            &ns.local,
-            "-o",
-            "json",
-        ],
-        None,
-    );
-    let list: Value = serde_json::from_str(&listed.stdout).unwrap();
+    let list = remote.get_json(&ns.local, "pipelineversions.v2beta1.pipelines.kubeflow.org");
     assert_eq!(
         list["items"][0]["metadata"]["annotations"]["kubectl-kfp.io/promoted-from-cluster"],
         cp_server(cp)

@@ -217,6 +217,12 @@ impl ControlPlane {
         self.create(namespace, &yaml);
     }
 
+    /// `kubectl get RESOURCE -n NAMESPACE -o json` as admin, parsed: what the server stored.
+    pub fn get_json(&self, namespace: &str, resource: &str) -> serde_json::Value {
+        let out = self.kubectl("admin", &["get", resource, "-n", namespace, "-o", "json"], None);
+        serde_json::from_str(&out.stdout).expect("kubectl printed JSON")
+    }
+
     /// Creates objects from YAML as admin (`kubectl create`).
     pub fn create(&self, namespace: &str, yaml: &str) {
         self.kubectl("admin", &["create", "-n", namespace, "-f", "-"], Some(yaml));
