@@ -160,6 +160,16 @@ pub async fn list_summaries(
     }
 }
 
+/// The two label selectors that find a pipeline's versions: labelled with its name, and not
+/// labelled at all (those are matched on spec.pipelineName), each with the user's `-l` added.
+fn membership_selectors(pipeline: &Pipeline, selector: Option<&str>) -> [String; 2] {
+    let extra = selector.map(|s| format!(",{s}")).unwrap_or_default();
+    [
+        format!("{LABEL_PIPELINE_NAME}={}{extra}", pipeline.name_any()),
+        format!("!{LABEL_PIPELINE_NAME}{extra}"),
+    ]
+}
+
 /// Summaries of a namespace's versions that belong to `pipeline`: those labelled with its name
 /// plus those without the label (matched on spec.pipelineName), in two label-selected lists so
 /// other pipelines' versions are never transferred. Newest first.
@@ -170,20 +180,9 @@ pub async fn versions_of(
     selector: Option<&str>,
     chunk_size: u32,
 ) -> Result<Vec<VersionSummary>> {
-    let name = pipeline.name_any();
-    let extra = selector.map(|s| format!(",{s}")).unwrap_or_default();
     let mut versions = Vec::new();
-    for label in [
-        format!("{LABEL_PIPELINE_NAME}={name}"),
-        format!("!{LABEL_PIPELINE_NAME}"),
-    ] {
-        let page = list_summaries(
-            session,
-            Some(namespace),
-            Some(&format!("{label}{extra}")),
-            chunk_size,
-        )
-        .await?;
+    for labels in membership_selectors(pipeline, selector) {
+        let page = list_summaries(session, Some(namespace), Some(&labels), chunk_size).await?;
         versions.extend(page.into_iter().filter(|v| v.belongs_to(pipeline)));
     }
     versions.sort_by(newest_first);
@@ -200,16 +199,9 @@ pub async fn full_versions_of(
 ) -> Result<Vec<PipelineVersion>> {
     let api = session.api::<PipelineVersion>(Some(namespace));
     let action = Action::new("list", "pipelineversions", Some(namespace));
-    let name = pipeline.name_any();
-    let extra = selector.map(|s| format!(",{s}")).unwrap_or_default();
     let mut versions = Vec::new();
-    for label in [
-        format!("{LABEL_PIPELINE_NAME}={name}"),
-        format!("!{LABEL_PIPELINE_NAME}"),
-    ] {
-        let params = ListParams::default()
-            .labels(&format!("{label}{extra}"))
-            .limit(chunk_size);
+    for labels in membership_selectors(pipeline, selector) {
+        let params = ListParams::default().labels(&labels).limit(chunk_size);
         let page = crate::client::list_all(&api, &params, &action, &session.server).await?;
         versions.extend(page.into_iter().filter(|v| v.belongs_to(pipeline)));
     }
