@@ -129,9 +129,11 @@ pub struct ListArgs {
     /// List across all namespaces.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
-    /// Objects to fetch per request; continue tokens are followed.
-    #[arg(long, default_value_t = 500, value_name = "N")]
-    pub chunk_size: u32,
+    /// Read lists in pages of N objects, following continue tokens (0: one request). Without
+    /// it, lists are streamed from the API server's cache in one request, or read in pages of
+    /// 500 where the server or your role does not allow streaming.
+    #[arg(long, value_name = "N")]
+    pub chunk_size: Option<u32>,
     /// Sort order (default: name for pipelines, newest first for versions).
     #[arg(long, value_enum)]
     pub sort_by: Option<SortBy>,

@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -32,6 +33,11 @@ pub struct Session {
     /// `-n`, else the context's namespace, else `default`.
     pub namespace: String,
     pub shared: SharedNamespace,
+    /// Cleared once the server or the user's role refuses a streaming list, so later lists in
+    /// the same run go straight to pages (see `resolve::Paging`).
+    pub streaming_lists: Arc<AtomicBool>,
+    /// The retry policy of every request, for streams that retry themselves.
+    pub retry: RetryPolicy,
 }
 
 impl fmt::Debug for Session {
@@ -63,7 +69,8 @@ impl Session {
             .clone()
             .unwrap_or_else(|| kube_config.default_namespace.clone());
         let shared = config.shared.resolve(context.as_deref());
-        let client = build_client(kube_config, RetryPolicy::new(connection.request_timeout))
+        let retry = RetryPolicy::new(connection.request_timeout);
+        let client = build_client(kube_config, retry)
             .map_err(|err| UserError::new(format!("cannot set up a client for {server}: {}", cause(&err))))?;
         Ok(Session {
             client,
@@ -72,6 +79,8 @@ impl Session {
             server,
             namespace,
             shared,
+            streaming_lists: Arc::new(AtomicBool::new(true)),
+            retry,
         })
     }
 

@@ -18,8 +18,8 @@ use crate::error::{UserError, summarize};
 use crate::reference::{NameRule, check};
 use crate::resolve::{self, digest_of};
 use crate::resources::{
-    ANNOTATION_DIGEST, LABEL_PIPELINE_ID, LABEL_PIPELINE_NAME, Pipeline, PipelineSpec, PipelineVersion,
-    PipelineVersionSpec, VersionSummary, owner_reference,
+    ANNOTATION_DIGEST, ANNOTATION_VERSION_NAME, LABEL_PIPELINE_ID, LABEL_PIPELINE_NAME, Pipeline,
+    PipelineSpec, PipelineVersion, PipelineVersionSpec, VersionSummary, owner_reference,
 };
 
 /// The largest object etcd stores by default (1.5 MiB); bigger ones are refused before sending.
@@ -185,6 +185,7 @@ fn new_version(
     })?;
     let mut annotations = draft.annotations.clone();
     annotations.insert(ANNOTATION_DIGEST.to_string(), digest.to_string());
+    annotations.insert(ANNOTATION_VERSION_NAME.to_string(), version_name.to_string());
     let mut version = PipelineVersion {
         metadata: ObjectMeta {
             name: Some(object_name),
@@ -254,7 +255,7 @@ pub async fn collect_target(session: &Session, namespace: &str, pipeline_name: &
         )
     })?;
     let versions = match &pipeline {
-        Some(p) => resolve::versions_of(session, namespace, p, None, 500).await?,
+        Some(p) => resolve::versions_of(session, namespace, p, None, resolve::Paging::Stream).await?,
         None => Vec::new(),
     };
     Ok(TargetState { pipeline, versions })
@@ -368,7 +369,9 @@ async fn write_version(
                     .get(&draft.pipeline_name)
                     .await
                 {
-                    Ok(p) => resolve::versions_of(session, &namespace, &p, None, 500).await?,
+                    Ok(p) => {
+                        resolve::versions_of(session, &namespace, &p, None, resolve::Paging::Stream).await?
+                    }
                     Err(e) => return Err(explain(e, &action, &session.server)),
                 };
                 let next = next_version_name(&versions, 0);

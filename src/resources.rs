@@ -27,6 +27,8 @@ pub const LABEL_PIPELINE_NAME: &str = "pipelines.kubeflow.org/pipeline";
 pub const ANNOTATION_PREFIX: &str = "kubectl-kfp.io/";
 /// `sha256:<hex>` content digest of `{pipelineSpec, platformSpec}` (see `digest`).
 pub const ANNOTATION_DIGEST: &str = "kubectl-kfp.io/digest";
+/// A copy of `spec.versionName`, so lists that read only metadata can show version names.
+pub const ANNOTATION_VERSION_NAME: &str = "kubectl-kfp.io/version-name";
 /// Provenance written by `promote`.
 pub const ANNOTATION_PROMOTED_FROM: &str = "kubectl-kfp.io/promoted-from";
 pub const ANNOTATION_PROMOTED_FROM_CONTEXT: &str = "kubectl-kfp.io/promoted-from-context";
@@ -297,6 +299,9 @@ pub struct VersionSummary {
     pub sdk_version: Option<String>,
     pub task_count: usize,
     pub status: Option<PipelineVersionStatus>,
+    /// Whether the spec was read: false for metadata-only lists, where the spec fields above
+    /// are empty and the version name comes from the annotation.
+    pub spec_read: bool,
 }
 
 impl VersionSummary {
@@ -320,15 +325,27 @@ impl VersionSummary {
             sdk_version: version.sdk_version().map(str::to_string),
             task_count: version.task_count(),
             status: version.status.clone(),
+            spec_read: true,
         }
     }
 
-    /// `spec.versionName`, else the object name.
+    /// `spec.versionName`, else (metadata-only reads) its annotated copy, else the object name.
     pub fn version_name(&self) -> String {
-        self.spec_version_name
-            .clone()
+        self.known_version_name().unwrap_or_else(|| self.name.clone())
+    }
+
+    /// The version name when what was read tells it; None when only the spec (not read) could.
+    pub fn known_version_name(&self) -> Option<String> {
+        if let Some(name) = self.spec_version_name.as_ref().filter(|n| !n.is_empty()) {
+            return Some(name.clone());
+        }
+        if self.spec_read {
+            return Some(self.name.clone());
+        }
+        self.annotations
+            .get(ANNOTATION_VERSION_NAME)
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| self.name.clone())
+            .cloned()
     }
 
     /// The owning pipeline's name: the name label, else `spec.pipelineName`.
@@ -481,6 +498,7 @@ mod summary {
                     }
                     // The API server writes keys sorted, so metadata (and the digest) come first.
                     "spec" if have_digest => {
+                        out.spec_read = true;
                         let spec: LeanSpec = map.next_value()?;
                         out.spec_version_name = spec.version_name;
                         out.spec_pipeline_name = spec.pipeline_name;
@@ -489,6 +507,7 @@ mod summary {
                         out.task_count = spec.pipeline_spec.root.dag.tasks.0;
                     }
                     "spec" => {
+                        out.spec_read = true;
                         let spec: FullSpec = map.next_value()?;
                         out.digest = crate::digest::of(&spec.pipeline_spec, spec.platform_spec.as_ref());
                         out.sdk_version = spec

@@ -631,7 +631,7 @@ async fn version_candidates(session: &Session, head: &str) -> Vec<Candidate> {
         pipeline,
         version: VersionSelector::Latest,
     };
-    let Ok(resolved) = resolve::pipeline(session, &reference, 500).await else {
+    let Ok(resolved) = resolve::pipeline(session, &reference, resolve::Paging::Stream).await else {
         return Vec::new();
     };
     let now = jiff::Timestamp::now();

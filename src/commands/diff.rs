@@ -38,9 +38,6 @@ impl Content {
     }
 }
 
-/// Versions are fetched in pages of this size while resolving.
-const CHUNK: u32 = 500;
-
 pub async fn run(config: &Config, args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
     let (a, b) = collect(config, args).await?;
     let options = Options {
@@ -143,7 +140,7 @@ fn read_file(path: &std::path::Path) -> Result<Content> {
 
 async fn live(session: &Session, text: &str, show_context: bool) -> Result<Content> {
     let reference = parse_reference(text)?;
-    let (resolved, version) = resolve::version(session, &reference, CHUNK).await?;
+    let (resolved, version) = resolve::version(session, &reference, resolve::Paging::Stream).await?;
     Ok(content(session, &resolved, &version, show_context))
 }
 
@@ -172,7 +169,7 @@ fn content(
 /// REF and the version created just before it in the same pipeline.
 async fn predecessor_pair(session: &Session, text: &str) -> Result<(Content, Content)> {
     let reference = parse_reference(text)?;
-    let resolved = resolve::pipeline(session, &reference, CHUNK).await?;
+    let resolved = resolve::pipeline(session, &reference, resolve::Paging::Stream).await?;
     let chosen = resolve::select(&resolved.versions, &reference.version)
         .map_err(|err| resolve::select_error(err, &reference, &resolved))?;
     let Some(previous) = resolve::predecessor(&resolved.versions, chosen) else {

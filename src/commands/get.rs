@@ -21,15 +21,12 @@ use crate::yaml;
 
 use super::{parse_reference, print_objects};
 
-/// Versions are fetched in pages of this size while resolving.
-const CHUNK: u32 = 500;
-
 /// Width of the label column in the summary ("Promoted from: " is the longest).
 const LABEL_WIDTH: usize = 15;
 
 pub async fn run(session: &Session, args: &GetArgs, printer: &Printer) -> Result<ExitStatus> {
     let reference = parse_reference(&args.reference)?;
-    let (resolved, version) = resolve::version(session, &reference, CHUNK).await?;
+    let (resolved, version) = resolve::version(session, &reference, resolve::Paging::Stream).await?;
     if args.spec {
         printer.data(&spec_documents(&version)?);
         return Ok(ExitStatus::Success);

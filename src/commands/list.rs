@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
+use futures::StreamExt;
 use jiff::Timestamp;
 use kube::ResourceExt;
 use kube::api::ListParams;
@@ -14,8 +15,10 @@ use crate::digest;
 use crate::error::ExitStatus;
 use crate::output::{DataFormat, PlainTable, Printer, age, truncate};
 use crate::reference::{Reference, VersionSelector};
-use crate::resolve::{self, ResolvedPipeline, newest_first, origin_label};
-use crate::resources::{ANNOTATION_PROMOTED_FROM, Pipeline, VersionSummary};
+use crate::resolve::{self, ListRead, Paging, ResolvedPipeline, newest_first, origin_label};
+use crate::resources::{
+    ANNOTATION_PROMOTED_FROM, LABEL_PIPELINE_NAME, Pipeline, PipelineVersion, VersionSummary,
+};
 
 use super::{parse_reference, print_objects};
 
@@ -43,7 +46,16 @@ pub struct PipelineRow {
     pub shared: bool,
     pub shadowed: bool,
     pub version_count: usize,
-    pub latest_version: Option<String>,
+    pub latest: Option<LatestVersion>,
+}
+
+/// The newest version of a pipeline row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestVersion {
+    pub object_name: String,
+    /// None when only metadata was read and it carries no version-name annotation: the name
+    /// is then read from that one object's spec.
+    pub version_name: Option<String>,
 }
 
 async fn list_pipelines(session: &Session, args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -56,9 +68,16 @@ async fn list_pipelines(session: &Session, args: &ListArgs, printer: &Printer) -
         }
         scopes
     };
+    // The scopes are read concurrently; their outcomes are handled in order.
+    let outcomes = futures::future::join_all(
+        scopes
+            .iter()
+            .map(|(namespace, shared)| collect_namespace(session, namespace.as_deref(), *shared, args)),
+    )
+    .await;
     let mut collected = Vec::new();
-    for (namespace, shared) in scopes {
-        match collect_namespace(session, namespace.as_deref(), shared, args).await {
+    for ((namespace, shared), outcome) in scopes.into_iter().zip(outcomes) {
+        match outcome {
             Ok(listing) => collected.push(listing),
             Err(err) if shared && err.downcast_ref::<ForbiddenShared>().is_some() => {
                 printer.warn(&format!(
@@ -72,6 +91,9 @@ async fn list_pipelines(session: &Session, args: &ListArgs, printer: &Printer) -
     }
     let shared_ns = session.shared.namespace.as_deref();
     let mut rows = pipeline_rows(collected, shared_ns);
+    if matches!(args.output, OutputFormat::Table | OutputFormat::Wide) {
+        name_latest_versions(session, &mut rows).await;
+    }
     sort_pipeline_rows(&mut rows, args.sort_by.unwrap_or(SortBy::Name));
     if rows.is_empty() {
         printer.info(&empty_message(session, args.all_namespaces));
@@ -127,7 +149,8 @@ async fn collect_namespace(
     shared: bool,
     args: &ListArgs,
 ) -> Result<Listing> {
-    let mut params = ListParams::default().limit(args.chunk_size);
+    let paging = Paging::from_flag(args.chunk_size);
+    let mut params = ListParams::default().limit(paging.chunk_size());
     if let Some(selector) = &args.selector {
         params = params.labels(selector);
     }
@@ -142,14 +165,38 @@ async fn collect_namespace(
             ));
         }
     };
-    if pipelines.is_empty() {
+    // Only the table shows version counts and latest versions.
+    let table = matches!(args.output, OutputFormat::Table | OutputFormat::Wide);
+    if pipelines.is_empty() || !table {
         return Ok(Listing {
             pipelines,
             versions: Vec::new(),
             shared,
         });
     }
-    let versions = resolve::list_summaries(session, namespace, None, args.chunk_size).await?;
+    // Labelled versions (all that KFP's webhook or this tool wrote) are read as metadata only:
+    // membership, creation time, UID and the version-name annotation are all there, and large
+    // specs are not sent. Unlabelled ones are matched on spec.pipelineName, so read whole.
+    let labelled_only = LABEL_PIPELINE_NAME.to_string();
+    let unlabelled_only = format!("!{LABEL_PIPELINE_NAME}");
+    let (mut versions, unlabelled) = futures::future::try_join(
+        resolve::list_summaries(
+            session,
+            namespace,
+            Some(&labelled_only),
+            paging,
+            ListRead::MetadataOnly,
+        ),
+        resolve::list_summaries(
+            session,
+            namespace,
+            Some(&unlabelled_only),
+            paging,
+            ListRead::Objects,
+        ),
+    )
+    .await?;
+    versions.extend(unlabelled);
     Ok(Listing {
         pipelines,
         versions,
@@ -185,7 +232,10 @@ pub fn pipeline_rows(listings: Vec<Listing>, shared_ns: Option<&str>) -> Vec<Pip
                 .iter()
                 .copied()
                 .min_by(|a, b| newest_first(a, b))
-                .map(VersionSummary::version_name);
+                .map(|v| LatestVersion {
+                    object_name: v.name.clone(),
+                    version_name: v.known_version_name(),
+                });
             let shared = shared_scope || shared_ns == Some(namespace.as_str());
             rows.push(PipelineRow {
                 pipeline,
@@ -193,7 +243,7 @@ pub fn pipeline_rows(listings: Vec<Listing>, shared_ns: Option<&str>) -> Vec<Pip
                 shared,
                 shadowed: false,
                 version_count: mine.len(),
-                latest_version: latest,
+                latest,
             });
         }
     }
@@ -207,6 +257,34 @@ pub fn pipeline_rows(listings: Vec<Listing>, shared_ns: Option<&str>) -> Vec<Pip
         row.shadowed = local_names.contains(&row.pipeline.name_any());
     }
     rows
+}
+
+/// Reads the version name of each latest version that metadata did not name (objects written
+/// without this tool's annotation) from that object's spec, a few at a time. A version that
+/// cannot be read keeps its object name: the row is still right about everything else.
+async fn name_latest_versions(session: &Session, rows: &mut [PipelineRow]) {
+    let unnamed: Vec<(usize, String, String)> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(index, row)| {
+            let latest = row.latest.as_ref().filter(|l| l.version_name.is_none())?;
+            Some((index, row.namespace.clone(), latest.object_name.clone()))
+        })
+        .collect();
+    let named: Vec<(usize, Option<String>)> = futures::stream::iter(unnamed)
+        .map(|(index, namespace, object_name)| async move {
+            let api = session.api::<PipelineVersion>(Some(&namespace));
+            let name = api.get(&object_name).await.ok().map(|v| v.version_name());
+            (index, name)
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    for (index, name) in named {
+        if let Some(latest) = rows[index].latest.as_mut() {
+            latest.version_name = Some(name.unwrap_or_else(|| latest.object_name.clone()));
+        }
+    }
 }
 
 fn sort_pipeline_rows(rows: &mut [PipelineRow], sort_by: SortBy) {
@@ -239,7 +317,10 @@ pub fn pipeline_table(rows: &[PipelineRow], wide: bool, headers: bool, now: Time
             row.pipeline.name_any(),
             origin_label(&row.namespace, row.shared, row.shadowed),
             row.version_count.to_string(),
-            row.latest_version.clone().unwrap_or_else(|| "<none>".into()),
+            row.latest
+                .as_ref()
+                .map(|l| l.version_name.clone().unwrap_or_else(|| l.object_name.clone()))
+                .unwrap_or_else(|| "<none>".into()),
             age(
                 row.pipeline.metadata.creation_timestamp.as_ref().map(|t| &t.0),
                 now,
@@ -263,14 +344,15 @@ async fn list_versions(
     args: &ListArgs,
     printer: &Printer,
 ) -> Result<ExitStatus> {
-    let mut resolved = resolve::pipeline(session, reference, args.chunk_size).await?;
+    let paging = Paging::from_flag(args.chunk_size);
+    let mut resolved = resolve::pipeline(session, reference, paging).await?;
     if args.selector.is_some() {
         resolved.versions = resolve::versions_of(
             session,
             &resolved.namespace,
             &resolved.pipeline,
             args.selector.as_deref(),
-            args.chunk_size,
+            paging,
         )
         .await?;
     }
@@ -312,7 +394,7 @@ async fn list_versions(
                 &resolved.namespace,
                 &resolved.pipeline,
                 args.selector.as_deref(),
-                args.chunk_size,
+                paging,
             )
             .await?;
             let order: HashMap<&str, usize> = versions

@@ -26,13 +26,10 @@ use crate::resources::{
 use super::create::{print_outcome, print_plan};
 use super::parse_reference;
 
-/// Versions are fetched in pages of this size while resolving.
-const CHUNK: u32 = 500;
-
 pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Result<ExitStatus> {
     let reference = parse_reference(&args.reference)?;
     let source = Session::connect(config, None).await?;
-    let (resolved, version) = resolve::version(&source, &reference, CHUNK).await?;
+    let (resolved, version) = resolve::version(&source, &reference, resolve::Paging::Stream).await?;
     let target = match &args.to_context {
         Some(context) => Session::connect(config, Some(context)).await?,
         None => source.clone(),

@@ -222,6 +222,69 @@ fn pagination_lists_1200_versions() {
     assert!(pipelines.stdout.contains(" 1200 "), "{}", pipelines.stdout);
 }
 
+/// Versions written by other tools carry no `kubectl-kfp.io/version-name` annotation: the
+/// overview reads only metadata, so it must read the latest one's spec for its version name,
+/// and still count versions that have no labels at all (matched on spec.pipelineName).
+#[test]
+fn overview_names_versions_written_by_other_tools() {
+    let (cp, ns) = setup("list-foreign");
+    let mut yaml = pipeline_manifest("ext", "written by kubectl");
+    yaml.push_str(
+        "---\napiVersion: pipelines.kubeflow.org/v2beta1\nkind: PipelineVersion\nmetadata:\n  name: ext-object-1\n  labels: {pipelines.kubeflow.org/pipeline: ext}\nspec:\n  pipelineName: ext\n  versionName: first\n  pipelineSpec: {pipelineInfo: {name: ext}, root: {}}\n",
+    );
+    cp.create(&ns.local, &yaml);
+    crate::support::next_second();
+    cp.create(
+        &ns.local,
+        "apiVersion: pipelines.kubeflow.org/v2beta1\nkind: PipelineVersion\nmetadata:\n  name: ext-object-2\nspec:\n  pipelineName: ext\n  versionName: second\n  pipelineSpec: {pipelineInfo: {name: ext}, root: {}, n: 2}\n",
+    );
+    let out = cp.kfp(&ns, &["list"]).ok();
+    let rows = out.rows();
+    assert_eq!(rows.len(), 1, "{}", out.stdout);
+    assert_eq!(
+        rows[0][..4],
+        ["ext", ns.local.as_str(), "2", "second"],
+        "{}",
+        out.stdout
+    );
+    // One more, labelled, newest: its name comes from its spec (no annotation to read).
+    crate::support::next_second();
+    cp.create(
+        &ns.local,
+        "apiVersion: pipelines.kubeflow.org/v2beta1\nkind: PipelineVersion\nmetadata:\n  name: ext-object-3\n  labels: {pipelines.kubeflow.org/pipeline: ext}\nspec:\n  pipelineName: ext\n  versionName: third\n  pipelineSpec: {pipelineInfo: {name: ext}, root: {}, n: 3}\n",
+    );
+    let out = cp.kfp(&ns, &["list"]).ok();
+    assert_eq!(
+        out.rows()[0][..4],
+        ["ext", ns.local.as_str(), "3", "third"],
+        "{}",
+        out.stdout
+    );
+}
+
+/// What `create` writes carries the version name in an annotation too, so lists that read only
+/// metadata can show it.
+#[test]
+fn created_versions_carry_their_version_name_annotation() {
+    let (cp, ns) = setup("list-annotation");
+    let spec = shared_data(SPEC);
+    cp.kfp(
+        &ns,
+        &[
+            "create",
+            "annotated",
+            "-f",
+            spec.to_str().unwrap(),
+            "--version",
+            "v7",
+        ],
+    )
+    .ok();
+    let versions = cp.get_json(&ns.local, "pipelineversions.v2beta1.pipelines.kubeflow.org");
+    let annotations = &versions["items"][0]["metadata"]["annotations"];
+    assert_eq!(annotations["kubectl-kfp.io/version-name"], "v7", "{annotations}");
+}
+
 #[test]
 fn all_namespaces_and_label_selector() {
     let (cp, ns) = setup("list-all");

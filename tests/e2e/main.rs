@@ -18,3 +18,4 @@ mod get;
 mod list;
 mod promote;
 mod security;
+mod streaming;

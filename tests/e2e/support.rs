@@ -57,6 +57,11 @@ impl ControlPlane {
     }
 
     fn start(crds: &Path) -> ControlPlane {
+        ControlPlane::start_with(crds, &[])
+    }
+
+    /// Starts a control plane with extra kube-apiserver flags.
+    fn start_with(crds: &Path, apiserver_args: &[&str]) -> ControlPlane {
         let binary = control_plane_binary();
         assert!(
             binary.exists(),
@@ -77,6 +82,7 @@ impl ControlPlane {
             .arg("--crds")
             .arg(crds)
             .arg("--exit-on-stdin-eof")
+            .args(apiserver_args.iter().map(|a| format!("--apiserver-arg={a}")))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -472,6 +478,15 @@ impl ControlPlane {
             std::fs::create_dir_all(&dir).expect("crd dir");
             std::fs::write(dir.join("tekton-pipelines.yaml"), OTHER_PROJECT_CRD).expect("crd file");
             ControlPlane::start(&dir)
+        })
+    }
+
+    /// A control plane whose API server cannot stream lists (the WatchList feature is off, as
+    /// on servers before 1.27 or where an operator turned it off), so lists read pages.
+    pub fn without_streaming_lists() -> &'static ControlPlane {
+        static PAGED: OnceLock<ControlPlane> = OnceLock::new();
+        PAGED.get_or_init(|| {
+            ControlPlane::start_with(&shared_data("crds"), &["--feature-gates=WatchList=false"])
         })
     }
 
