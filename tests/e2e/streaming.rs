@@ -33,6 +33,18 @@ fn rows_without_age(out: &Output) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The overview counts all five versions and names the unlabelled one as the latest.
+fn assert_overview(cp: &ControlPlane, ns: &Namespaces) -> Output {
+    let overview = cp.kfp(ns, &["list"]).ok();
+    assert_eq!(
+        rows_without_age(&overview)[0][..4],
+        ["train", ns.local.as_str(), "5", "bare"].map(String::from),
+        "{}",
+        overview.stdout
+    );
+    overview
+}
+
 #[test]
 fn streamed_and_paged_lists_agree() {
     let cp = ControlPlane::get();
@@ -49,11 +61,7 @@ fn streamed_and_paged_lists_agree() {
             "--chunk-size {chunk}"
         );
     }
-    let overview = cp.kfp(&ns, &["list"]).ok();
-    assert_eq!(
-        rows_without_age(&overview)[0][..4],
-        ["train", ns.local.as_str(), "5", "bare"].map(String::from)
-    );
+    let overview = assert_overview(cp, &ns);
     let paged = cp.kfp(&ns, &["list", "--chunk-size", "2"]).ok();
     assert_eq!(rows_without_age(&paged), rows_without_age(&overview));
 }
@@ -69,11 +77,7 @@ fn a_server_that_cannot_stream_lists_is_read_in_pages() {
     let versions: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(versions.len(), 5, "{}", out.stdout);
     assert_eq!(versions[0], "bare", "{}", out.stdout);
-    let overview = cp.kfp(&ns, &["list"]).ok();
-    assert_eq!(
-        rows_without_age(&overview)[0][..4],
-        ["train", ns.local.as_str(), "5", "bare"].map(String::from)
-    );
+    assert_overview(cp, &ns);
     let got = cp.kfp(&ns, &["get", "train", "-o", "name"]).ok();
     assert_eq!(
         got.stdout.trim(),
