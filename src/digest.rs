@@ -26,25 +26,75 @@ pub fn of(pipeline_spec: &Value, platform_spec: Option<&Value>) -> String {
 
 /// The exact bytes the digest is computed over.
 pub fn canonical_json(pipeline_spec: &Value, platform_spec: Option<&Value>) -> Vec<u8> {
-    let mut document = serde_json::Map::new();
-    document.insert("pipelineSpec".into(), normalize(pipeline_spec));
-    if let Some(platform) = platform_spec.filter(|p| !p.is_null()) {
-        document.insert("platformSpec".into(), normalize(platform));
+    // Serialized straight from the borrowed values: a normalized copy of a multi-megabyte
+    // spec would cost more than the hashing. Field order is the sorted key order.
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        #[serde(rename = "pipelineSpec")]
+        pipeline_spec: Canonical<'a>,
+        #[serde(rename = "platformSpec", skip_serializing_if = "Option::is_none")]
+        platform_spec: Option<Canonical<'a>>,
     }
-    // serde_json's Map is a BTreeMap (no preserve_order feature): keys serialize sorted.
-    serde_json::to_vec(&Value::Object(document)).unwrap_or_default()
+    let document = Document {
+        pipeline_spec: Canonical(pipeline_spec),
+        platform_spec: platform_spec.filter(|p| !p.is_null()).map(Canonical),
+    };
+    serde_json::to_vec(&document).unwrap_or_default()
 }
 
-/// Rewrites integral floats as integers, recursively.
-pub fn normalize(value: &Value) -> Value {
+/// A value that serializes as its [`normalized`] form. serde_json's Map is a BTreeMap (no
+/// preserve_order feature), so keys come out sorted.
+struct Canonical<'a>(&'a Value);
+
+impl serde::Serialize for Canonical<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Number(n) => match integral(n) {
+                Some(i) => serializer.serialize_i64(i),
+                None => n.serialize(serializer),
+            },
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Canonical(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    map.serialize_entry(key, &Canonical(value))?;
+                }
+                map.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// The integer a float with an integral value stands for (within f64's exact range).
+fn integral(n: &serde_json::Number) -> Option<i64> {
+    let f = n.as_f64().filter(|_| n.is_f64())?;
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+}
+
+/// Rewrites integral floats as integers, recursively, in place.
+pub fn normalized(mut value: Value) -> Value {
+    normalize_in_place(&mut value);
+    value
+}
+
+fn normalize_in_place(value: &mut Value) {
     match value {
-        Value::Number(n) if n.is_f64() => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
-            _ => value.clone(),
-        },
-        Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), normalize(v))).collect()),
-        _ => value.clone(),
+        Value::Number(n) => {
+            if let Some(i) = integral(n) {
+                *value = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalize_in_place),
+        Value::Object(map) => map.values_mut().for_each(normalize_in_place),
+        _ => {}
     }
 }
 

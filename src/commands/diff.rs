@@ -132,22 +132,22 @@ async fn collect(config: &Config, args: &DiffArgs) -> Result<(Content, Content)>
 fn read_file(path: &std::path::Path) -> Result<Content> {
     let compiled = manifest::read(path).map_err(|err| file_error(path, err))?;
     Ok(Content {
-        label: compiled.source.clone(),
-        pipeline_spec: digest::normalize(&compiled.pipeline_spec),
-        platform_spec: compiled.platform_spec.as_ref().map(digest::normalize),
+        label: compiled.source,
+        pipeline_spec: digest::normalized(compiled.pipeline_spec),
+        platform_spec: compiled.platform_spec.map(digest::normalized),
     })
 }
 
 async fn live(session: &Session, text: &str, show_context: bool) -> Result<Content> {
     let reference = parse_reference(text)?;
     let (resolved, version) = resolve::version(session, &reference, resolve::Paging::Stream).await?;
-    Ok(content(session, &resolved, &version, show_context))
+    Ok(content(session, &resolved, version, show_context))
 }
 
 fn content(
     session: &Session,
     resolved: &ResolvedPipeline,
-    version: &PipelineVersion,
+    version: PipelineVersion,
     show_context: bool,
 ) -> Content {
     let context = match (&session.context, show_context) {
@@ -161,8 +161,8 @@ fn content(
             resolved.pipeline.name_any(),
             version.version_name()
         ),
-        pipeline_spec: digest::normalize(&version.spec.pipeline_spec),
-        platform_spec: version.spec.platform_spec.as_ref().map(digest::normalize),
+        pipeline_spec: digest::normalized(version.spec.pipeline_spec),
+        platform_spec: version.spec.platform_spec.map(digest::normalized),
     }
 }
 
@@ -190,7 +190,7 @@ async fn predecessor_pair(session: &Session, text: &str) -> Result<(Content, Con
     let previous = resolve::fetch(session, &resolved.namespace, &previous.name).await?;
     let version = resolve::fetch(session, &resolved.namespace, &chosen.name).await?;
     Ok((
-        content(session, &resolved, &previous, false),
-        content(session, &resolved, &version, false),
+        content(session, &resolved, previous, false),
+        content(session, &resolved, version, false),
     ))
 }
