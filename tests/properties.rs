@@ -5,108 +5,28 @@ use std::path::{Path, PathBuf};
 
 use kubectl_kfp::{digest, reference::Reference, yaml};
 use proptest::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+mod common;
 
 /// The fuzz targets' checks, so their seeds and every crash input they found run here too.
 #[path = "../fuzz/src/checks.rs"]
 mod fuzz_checks;
 
-/// Strings YAML likes to reinterpret, mixed into the generated ones.
-const TRICKY: &[&str] = &[
-    "",
-    "yes",
-    "no",
-    "on",
-    "off",
-    "y",
-    "n",
-    "true",
-    "False",
-    "null",
-    "~",
-    "Null",
-    "1",
-    "-1",
-    "0x1f",
-    "0o17",
-    "1e3",
-    "1_000",
-    ".inf",
-    "-.inf",
-    ".nan",
-    "1.0",
-    "+1",
-    "007",
-    "12:30",
-    "2024-01-01",
-    "-",
-    "---",
-    "...",
-    "?",
-    ": ",
-    "a: b",
-    "- a",
-    "#",
-    "# c",
-    "a #b",
-    "'",
-    "\"",
-    "\\",
-    "{",
-    "}",
-    "[",
-    "]",
-    ",",
-    "&a",
-    "*a",
-    "!tag",
-    "|",
-    ">",
-    "%",
-    "@",
-    "`",
-    " lead",
-    "trail ",
-    "\t",
-    "a\nb",
-    "a\r\nb",
-    "\u{85}",
-    "\u{2028}",
-    "\u{feff}x",
-    "é",
-    "日本",
-    "🦀",
-];
+fn value() -> impl Strategy<Value = Value> {
+    common::json_value(SHAPE)
+}
 
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => "[a-zA-Z0-9 _./:{}$'\"\\-]{0,12}",
-        2 => proptest::sample::select(TRICKY).prop_map(str::to_string),
-        1 => "\\PC{0,8}",
-    ]
+    common::text(&SHAPE)
 }
 
-fn leaf() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(Value::from),
-        (-1.0e12f64..1.0e12).prop_map(Value::from),
-        Just(Value::from(2.0)),
-        text().prop_map(Value::String),
-    ]
-}
-
-/// JSON values up to 4 levels deep, as a compiled pipeline's spec could hold.
-fn value() -> impl Strategy<Value = Value> {
-    leaf().prop_recursive(4, 48, 6, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            proptest::collection::btree_map(text(), inner, 0..6)
-                .prop_map(|map| Value::Object(map.into_iter().collect::<Map<String, Value>>())),
-        ]
-    })
-}
+const SHAPE: common::Shape = common::Shape {
+    tricky: common::TRICKY,
+    depth: 4,
+    size: 48,
+    wide: false,
+};
 
 /// How to write one scalar string in flow style.
 #[derive(Debug, Clone, Copy)]

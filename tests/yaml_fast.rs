@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use kubectl_kfp::yaml;
 use proptest::prelude::*;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+mod common;
 
 /// Whether the fast reader handled `text`; panics if its values differ from serde_yaml's.
 fn agrees(text: &str) -> bool {
@@ -283,110 +285,12 @@ fn the_subset_covers_what_kfp_and_serde_yaml_write() {
     );
 }
 
-/// Strings YAML likes to reinterpret.
-const TRICKY: &[&str] = &[
-    "",
-    " ",
-    "yes",
-    "no",
-    "true",
-    "False",
-    "null",
-    "~",
-    "1",
-    "-1",
-    "+1",
-    "0x1f",
-    "0o17",
-    "0b11",
-    "1e3",
-    "1_000",
-    ".inf",
-    "-.inf",
-    ".nan",
-    "1.0",
-    "007",
-    "-0",
-    "-0.0",
-    "12:30",
-    "-",
-    "---",
-    "...",
-    "?",
-    ": ",
-    "a: b",
-    "- a",
-    "#",
-    "# c",
-    "a #b",
-    "a#b",
-    "'",
-    "\"",
-    "\\",
-    "{",
-    "}",
-    "[",
-    "]",
-    ",",
-    "&a",
-    "*a",
-    "!tag",
-    "|",
-    ">",
-    "%",
-    "@",
-    "`",
-    " lead",
-    "trail ",
-    "two  spaces",
-    "\t",
-    "a\nb",
-    "a\n\nb",
-    "\na",
-    "a\n",
-    "a\n\n",
-    " \n ",
-    "a\r\nb",
-    "\u{85}",
-    "\u{2028}",
-    "\u{feff}x",
-    "\u{7}",
-    "é",
-    "日本",
-    "🦀",
-    "18446744073709551616",
-    "1e400",
-];
-
-fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => "[a-zA-Z0-9 _./:{}$'\"\\-]{0,12}",
-        2 => proptest::sample::select(TRICKY).prop_map(str::to_string),
-        1 => "[a-z \n]{0,30}",
-        1 => "\\PC{0,8}",
-    ]
-}
-
-fn leaf() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_map(Value::from),
-        (-1.0e6f64..1.0e6).prop_map(Value::from),
-        Just(Value::from(2.0)),
-        text().prop_map(Value::String),
-    ]
-}
-
 fn value() -> impl Strategy<Value = Value> {
-    leaf().prop_recursive(5, 64, 6, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            proptest::collection::btree_map(text(), inner, 0..6)
-                .prop_map(|map| Value::Object(map.into_iter().collect::<Map<String, Value>>())),
-        ]
+    common::json_value(common::Shape {
+        tricky: common::TRICKY,
+        depth: 5,
+        size: 64,
+        wide: true,
     })
 }
 
