@@ -624,22 +624,20 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
             http_broken |= http.is_incomplete_message() || http.is_closed() || http.is_canceled();
         }
     }
+    let connection_ended = |kind: ErrorKind| {
+        matches!(
+            kind,
+            ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof
+                | ErrorKind::NotConnected
+        )
+    };
     match io_kind {
         Some(ErrorKind::ConnectionRefused) => Failure::NotConnected,
-        Some(
-            ErrorKind::ConnectionReset
-            | ErrorKind::ConnectionAborted
-            | ErrorKind::BrokenPipe
-            | ErrorKind::UnexpectedEof
-            | ErrorKind::NotConnected,
-        ) if connecting => Failure::NotConnected,
-        Some(
-            ErrorKind::ConnectionReset
-            | ErrorKind::ConnectionAborted
-            | ErrorKind::BrokenPipe
-            | ErrorKind::UnexpectedEof
-            | ErrorKind::NotConnected,
-        ) => Failure::Broken,
+        Some(kind) if connection_ended(kind) && connecting => Failure::NotConnected,
+        Some(kind) if connection_ended(kind) => Failure::Broken,
         // Certificate errors (InvalidData), timeouts and the rest do not go away.
         Some(_) => Failure::Permanent,
         None if http_broken => Failure::Broken,
