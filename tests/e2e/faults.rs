@@ -11,7 +11,9 @@ use kubectl_kfp::{digest, yaml};
 use serde_json::Value;
 
 use crate::proxy::{Mode, Proxy};
-use crate::support::{ControlPlane, Namespaces, Output, pipeline_manifest, shared_data, version_manifest};
+use crate::support::{
+    ControlPlane, Kfp, Namespaces, Output, pipeline_manifest, shared_data, version_manifest,
+};
 
 /// The documented failure shape plus what a fault must never produce: exit 2, nothing on
 /// stdout, no panic, and stderr ending in one `error:` line naming the server and at most one
@@ -282,6 +284,22 @@ fn cut_everywhere(
     (chunks, partial)
 }
 
+/// Runs `kfp` through another kubeconfig (the cutting proxy's) when given one.
+fn run_through(kfp: Kfp, kubeconfig: Option<&Path>) -> Output {
+    match kubeconfig {
+        Some(path) => kfp.kubeconfig(path).run(),
+        None => kfp.run(),
+    }
+}
+
+/// The state a completed write of `name`'s v1 leaves (see [`state`]).
+fn linked_v1(name: &str, digest: &str) -> Vec<String> {
+    vec![
+        format!("pipeline {name}"),
+        format!("version {name}-v1 v1 {digest} linked"),
+    ]
+}
+
 #[test]
 fn create_cut_at_every_point_leaves_nothing_or_what_a_rerun_completes() {
     let cp = ControlPlane::get();
@@ -291,17 +309,9 @@ fn create_cut_at_every_point_leaves_nothing_or_what_a_rerun_completes() {
     let names: Vec<String> = (1..=60).map(|i| format!("cut-{i}")).collect();
     let run = |name: &str, kubeconfig: Option<&Path>| {
         let kfp = cp.kfp(&ns, &["create", name, "-f", &spec]);
-        match kubeconfig {
-            Some(path) => kfp.kubeconfig(path).run(),
-            None => kfp.run(),
-        }
+        run_through(kfp, kubeconfig)
     };
-    let expected = |name: &str| {
-        vec![
-            format!("pipeline {name}"),
-            format!("version {name}-v1 v1 {digest} linked"),
-        ]
-    };
+    let expected = |name: &str| linked_v1(name, &digest);
     let (chunks, partial) = cut_everywhere(cp, &ns.local, &names, &run, &expected);
     // A TLS handshake and three requests (get, create pipeline, create version) at least.
     assert!(chunks >= 5, "{chunks} chunks");
@@ -330,17 +340,9 @@ fn promote_cut_at_every_point_leaves_nothing_or_what_a_rerun_completes() {
     let run = |name: &str, kubeconfig: Option<&Path>| {
         let reference = format!("{name}@v1");
         let kfp = cp.kfp(&ns, &["promote", &reference, "--to", &target, "--yes"]);
-        match kubeconfig {
-            Some(path) => kfp.kubeconfig(path).run(),
-            None => kfp.run(),
-        }
+        run_through(kfp, kubeconfig)
     };
-    let expected = |name: &str| {
-        vec![
-            format!("pipeline {name}"),
-            format!("version {name}-v1 v1 {digest} linked"),
-        ]
-    };
+    let expected = |name: &str| linked_v1(name, &digest);
     let (chunks, partial) = cut_everywhere(cp, &ns.other, &names, &run, &expected);
     // The handshake, resolving, reading the target, three access reviews, two creates.
     assert!(chunks >= 9, "{chunks} chunks");
