@@ -19,6 +19,11 @@ pub fn shared_data(path: &str) -> PathBuf {
     repo().join("../shared/kfp").join(path)
 }
 
+/// `tests/data/crds`: KFP's CRDs (Pipeline, PipelineVersion, ScheduledWorkflow), committed.
+pub fn crds_dir() -> PathBuf {
+    repo().join("tests/data/crds")
+}
+
 /// The plugin binary cargo built for this test run.
 pub fn plugin_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kubectl-kfp"))
@@ -53,7 +58,7 @@ pub fn kubectl_binary() -> PathBuf {
 impl ControlPlane {
     /// The control plane of this test run, started on first use.
     pub fn get() -> &'static ControlPlane {
-        CONTROL_PLANE.get_or_init(|| ControlPlane::start(&shared_data("crds")))
+        CONTROL_PLANE.get_or_init(|| ControlPlane::start(&crds_dir()))
     }
 
     fn start(crds: &Path) -> ControlPlane {
@@ -464,7 +469,7 @@ static MERGED: OnceLock<PathBuf> = OnceLock::new();
 impl ControlPlane {
     /// A second, independent control plane (another "cluster"), started on first use.
     pub fn second() -> &'static ControlPlane {
-        SECOND.get_or_init(|| ControlPlane::start(&shared_data("crds")))
+        SECOND.get_or_init(|| ControlPlane::start(&crds_dir()))
     }
 
     /// A control plane without KFP's CRDs, serving instead another project's `Pipeline` kind
@@ -486,7 +491,7 @@ impl ControlPlane {
     pub fn without_streaming_lists() -> &'static ControlPlane {
         static PAGED: OnceLock<ControlPlane> = OnceLock::new();
         PAGED.get_or_init(|| {
-            ControlPlane::start_with(&shared_data("crds"), &["--feature-gates=WatchList=false"])
+            ControlPlane::start_with(&crds_dir(), &["--feature-gates=WatchList=false"])
         })
     }
 
