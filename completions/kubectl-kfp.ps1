@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -77,6 +78,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'List across all namespaces')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -105,6 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'List across all namespaces')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -127,6 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--spec', '--spec', [CompletionResultType]::ParameterName, 'Print only the pipeline spec (and the platform spec as a second document), as `create -f` takes it')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -157,6 +161,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--allow-duplicate', '--allow-duplicate', [CompletionResultType]::ParameterName, 'Create a version even when one with the same content exists')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -186,6 +191,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--ignore-sdk-version', '--ignore-sdk-version', [CompletionResultType]::ParameterName, 'Ignore pipelineSpec.sdkVersion')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -215,6 +221,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -234,6 +241,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('view', 'view', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from')
@@ -258,6 +266,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -277,6 +286,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -311,6 +321,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -331,6 +342,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Print only the client version')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -350,6 +362,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -369,6 +382,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -67,6 +67,9 @@ pub struct GlobalArgs {
         default_value_t = 0
     )]
     pub verbosity: u8,
+    /// Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, Subcommand)]

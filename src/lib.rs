@@ -40,7 +40,9 @@ pub fn run() -> ExitStatus {
     };
     init_logging(cli.global.verbosity);
     let printer = Printer::new();
-    match commands::dispatch(&cli, &printer) {
+    let result = commands::dispatch(&cli, &printer);
+    output::progress::clear();
+    match result {
         Ok(status) => status,
         Err(err) => {
             let (lines, status) = error::render(&err);

@@ -17,6 +17,7 @@ pub fn confirm(question: &str, flag: &str) -> Result<bool> {
     if !interactive() {
         return Err(no_terminal(question, flag));
     }
+    crate::output::progress::clear();
     let answer = dialoguer::Confirm::new()
         .with_prompt(question)
         .default(false)

@@ -16,6 +16,7 @@ use kube::core::Request;
 use crate::client::{Action, Failure, Replay, RequestTimedOut, Session, classify, explain, is_forbidden};
 use crate::digest;
 use crate::error::UserError;
+use crate::output::progress::{self, Work};
 use crate::reference::{Reference, VersionSelector};
 use crate::resources::{LABEL_PIPELINE_NAME, Pipeline, PipelineVersion, VersionSummary};
 
@@ -185,6 +186,8 @@ pub async fn list_summaries(
     read: ListRead,
 ) -> Result<Vec<VersionSummary>> {
     let action = Action::new("list", "pipelineversions", namespace);
+    // Starts the count now, so a slow first answer shows progress too.
+    progress::add(Work::VersionsRead, 0);
     if paging == Paging::Stream && session.streaming_lists.load(AtomicOrdering::Relaxed) {
         match stream_with_retries(session, namespace, label_selector, read).await {
             Ok(Some(items)) => return Ok(items),
@@ -296,7 +299,10 @@ async fn stream_summaries(
     let mut items = Vec::new();
     while let Some(event) = events.try_next().await? {
         match event {
-            WatchEvent::Added(item) => items.push(item),
+            WatchEvent::Added(item) => {
+                items.push(item);
+                progress::add(Work::VersionsRead, 1);
+            }
             WatchEvent::Bookmark(bookmark)
                 if bookmark
                     .metadata
@@ -345,6 +351,7 @@ async fn page_summaries(
             );
         }
         let page: ObjectList<VersionSummary> = session.client.request(request).await?;
+        progress::add(Work::VersionsRead, page.items.len() as u64);
         items.extend(page.items);
         match page.metadata.continue_.filter(|token| !token.is_empty()) {
             Some(token) => params.continue_token = Some(token),

@@ -18,11 +18,11 @@ use kube::{Resource, ResourceExt};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{Cli, Command, OutputFormat};
+use crate::cli::{Cli, Command, DiffFormat, OutputFormat};
 use crate::client::Session;
 use crate::config::Config;
 use crate::error::{ExitStatus, Interrupted, UserError};
-use crate::output::{DataFormat, Printer, trim_object};
+use crate::output::{DataFormat, Printer, progress, trim_object};
 use crate::reference::Reference;
 
 /// Runs the command the user asked for.
@@ -32,6 +32,7 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
     if let Command::Complete(args) = &cli.command {
         return Ok(complete::run(args, &cli.global, printer));
     }
+    progress::enable(show_progress(cli, printer));
     let config = Config::from_cli(&cli.global)?;
     if config.connection.insecure_skip_tls_verify {
         printer.warn("TLS certificate verification is off (--insecure-skip-tls-verify); the server's identity is not checked");
@@ -54,6 +55,32 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
         }
         Command::Diff(args) => block_on(diff::run(&config, args, printer)),
         Command::Promote(args) => block_on(promote::run(&config, args, printer)),
+    }
+}
+
+/// Progress is for a person: only when stderr is a terminal, not turned off (`--no-progress`,
+/// `KUBECTL_KFP_NO_PROGRESS=1`), and not while machine-readable output goes to a pipe or file.
+fn show_progress(cli: &Cli, printer: &Printer) -> bool {
+    let turned_off = cli.global.no_progress
+        || std::env::var("KUBECTL_KFP_NO_PROGRESS").is_ok_and(|value| !value.is_empty() && value != "0");
+    !turned_off
+        && printer.stderr_is_terminal()
+        && (printer.stdout_is_terminal() || !machine_output(&cli.command))
+}
+
+/// Whether the command prints for a program (`-o json|yaml|name`, `--spec`) rather than a table.
+fn machine_output(command: &Command) -> bool {
+    match command {
+        Command::List(args) => !matches!(args.output, OutputFormat::Table | OutputFormat::Wide),
+        Command::Get(args) => args.output.is_some() || args.spec,
+        Command::Create(args) => args.output.is_some(),
+        Command::Diff(args) => args.output == Some(DiffFormat::Json),
+        Command::Promote(args) => args.output.is_some(),
+        Command::Crds
+        | Command::Completion(_)
+        | Command::Complete(_)
+        | Command::Config(_)
+        | Command::Version(_) => true,
     }
 }
 

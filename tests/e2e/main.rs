@@ -16,6 +16,7 @@ mod faults;
 mod foundation;
 mod get;
 mod list;
+mod progress;
 mod promote;
 mod security;
 mod streaming;

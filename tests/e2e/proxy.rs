@@ -33,6 +33,9 @@ pub enum Mode {
     /// Relay the server's first `server_bytes` bytes, then hold everything else back for as
     /// long as the client waits (a server that stopped answering).
     Stall { server_bytes: usize },
+    /// Relay the server's bytes `bytes` at a time with `pause` after each piece (a slow link):
+    /// long lists take seconds without failing.
+    Throttle { bytes: usize, pause: Duration },
     /// At client chunk `chunk`: when `deliver`, relay that chunk to the server and throw its
     /// answer away, else drop the chunk; then reset the client's connection. Afterwards every
     /// connection is relayed (`then_dead` false) or reset on accept (`then_dead` true).
@@ -284,8 +287,17 @@ async fn relay(mut client: TcpStream, shared: Arc<Shared>, connection: usize) {
                         return;
                     }
                     _ => {
-                        if client.write_all(&from_server[..n]).await.is_err() {
-                            return;
+                        let piece = match mode {
+                            Mode::Throttle { bytes, .. } => bytes.max(1),
+                            _ => n,
+                        };
+                        for bytes in from_server[..n].chunks(piece) {
+                            if client.write_all(bytes).await.is_err() {
+                                return;
+                            }
+                            if let Mode::Throttle { pause, .. } = mode {
+                                tokio::time::sleep(pause).await;
+                            }
                         }
                         server_bytes += n;
                     }

@@ -1,6 +1,8 @@
 //! The one printer. Commands hand it data; it renders tables, objects and messages.
 //! stdout is data, stderr is talk. Nothing else in the crate prints.
 
+pub mod progress;
+
 use std::io::{self, IsTerminal, Write};
 
 use comfy_table::{CellAlignment, ContentArrangement, Table};
@@ -42,8 +44,14 @@ impl Printer {
         self.stderr_is_terminal
     }
 
+    /// Whether stdout is a terminal (a person reads it) rather than a pipe or a file.
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_is_terminal
+    }
+
     /// Data for scripts, printed as is.
     pub fn data(&self, text: &str) {
+        progress::clear();
         let mut out = io::stdout().lock();
         // A closed pipe (`| head`) is not an error worth reporting.
         let _ = out.write_all(text.as_bytes());
@@ -57,15 +65,16 @@ impl Printer {
 
     /// A note for the person at the terminal.
     pub fn info(&self, text: &str) {
-        let _ = writeln!(io::stderr().lock(), "{text}");
+        progress::suspend(|| writeln!(io::stderr().lock(), "{text}")).ok();
     }
 
     pub fn warn(&self, text: &str) {
-        let _ = writeln!(io::stderr().lock(), "warning: {text}");
+        progress::suspend(|| writeln!(io::stderr().lock(), "warning: {text}")).ok();
     }
 
     /// Error lines produced by `error::render`.
     pub fn error_lines(&self, lines: &[String]) {
+        progress::clear();
         let mut err = io::stderr().lock();
         for line in lines {
             let _ = writeln!(err, "{line}");
