@@ -23,7 +23,7 @@ pub struct Side<'a> {
 /// What to show and what to ignore.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Unchanged lines shown around each change in [`unified`].
+    /// Unchanged lines shown around each change in [`unified`](super::unified).
     pub context_lines: usize,
     /// Ignore `sdkVersion`, which changes whenever the pipeline is recompiled with another SDK.
     pub ignore_sdk_version: bool,
@@ -69,7 +69,8 @@ pub enum Op {
     Renamed,
 }
 
-/// What kind of thing a [`Change`] names; the order is the order of [`render_summary`].
+/// What kind of thing a [`Change`] names; the order is the order of
+/// [`render_summary`](super::render_summary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {

@@ -16,8 +16,8 @@ use super::view::{
 };
 use super::{NEW, OLD, SDK_VERSION, identical};
 
-/// What changed, in pipeline terms, ordered as [`render_summary`] prints it. Empty exactly when
-/// [`unified`] returns None.
+/// What changed, in pipeline terms, ordered as [`render_summary`](super::render_summary)
+/// prints it. Empty exactly when [`unified`](super::unified) returns None.
 pub fn semantic(a: &Side, b: &Side, options: &Options) -> Vec<Change> {
     if identical(a, b, options) {
         return Vec::new();
