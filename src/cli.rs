@@ -22,8 +22,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every command takes, spelled as kubectl spells them.
+/// Flags every command takes, spelled as kubectl spells them. Listed after each command's own
+/// flags, under their own heading (kubectl keeps them in `kubectl options`).
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster).
     #[arg(long, global = true, value_name = "PATH")]

@@ -141,8 +141,11 @@ pub fn parse(bytes: &[u8], source: String) -> Result<CompiledPipeline, ManifestE
     if text.contains('\0') {
         return Err(ManifestError::Binary);
     }
-    yaml::check_bounds(text).map_err(|bound| ManifestError::TooComplex(bound.to_string()))?;
-    let documents = yaml::documents(text).map_err(|e| ManifestError::Syntax(e.message))?;
+    // `documents` checks the bounds before parsing; a text beyond them is its own error.
+    let documents = yaml::documents(text).map_err(|e| match e.bound {
+        Some(bound) => ManifestError::TooComplex(bound.to_string()),
+        None => ManifestError::Syntax(e.message),
+    })?;
     if documents.is_empty() {
         return Err(ManifestError::NoDocuments);
     }

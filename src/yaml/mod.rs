@@ -14,6 +14,8 @@ pub struct YamlError {
     pub message: String,
     pub line: Option<usize>,
     pub column: Option<usize>,
+    /// Set when the text was refused before parsing (see [`check_bounds`]).
+    pub bound: Option<Bound>,
 }
 
 impl From<serde_yaml::Error> for YamlError {
@@ -24,6 +26,7 @@ impl From<serde_yaml::Error> for YamlError {
             message: err.to_string(),
             line: location.as_ref().map(|l| l.line()),
             column: location.as_ref().map(|l| l.column()),
+            bound: None,
         }
     }
 }
@@ -82,6 +85,7 @@ pub fn documents(text: &str) -> Result<Vec<Value>, YamlError> {
         message: bound.to_string(),
         line: None,
         column: None,
+        bound: Some(bound),
     })?;
     // JSON is read as JSON: libyaml (YAML 1.1) takes U+0085, U+2028 and U+2029 inside strings
     // for line breaks and folds them, where JSON keeps them, so the content (and its digest)
