@@ -415,7 +415,7 @@ const WEBHOOK_NO_PIPELINE: &str = "doesn't map to an existing Pipeline object";
 
 /// Whether a dry-run create was denied only because its Pipeline exists in the dry run alone.
 fn denied_for_missing_pipeline(err: &kube::Error) -> bool {
-    matches!(err, kube::Error::Api(status) if status.code == 400 && status.message.contains(WEBHOOK_NO_PIPELINE))
+    matches!(err, kube::Error::Api(status) if status.message.contains(WEBHOOK_NO_PIPELINE))
 }
 
 /// Writes one version, renaming an automatically named one after each lost race.
