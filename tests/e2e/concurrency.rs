@@ -180,6 +180,12 @@ fn distinct_creates(test: &str, proxy: Option<Mode>) -> usize {
     }
     let distinct_objects: BTreeSet<String> = outputs.iter().map(|o| reported(o).0).collect();
     assert_eq!(distinct_objects.len(), WRITERS);
+    let created = outputs.iter().filter(|o| reported(o).1 == "created").count();
+    eprintln!(
+        "{test}: {WRITERS} writers exited 0, {created} reported created, {} unchanged (own write found after a cut answer), {} versions stored, {cuts} connections cut",
+        WRITERS - created,
+        stored.len()
+    );
     cuts
 }
 
@@ -191,7 +197,6 @@ fn sixteen_creates_of_distinct_content_get_one_number_each() {
 #[test]
 fn sixteen_creates_of_distinct_content_through_cut_connections() {
     let cuts = distinct_creates("race-distinct-cut", Some(Mode::CutEvery { every: 13 }));
-    eprintln!("{cuts} connections cut after their request landed");
     assert!(cuts >= 5, "the proxy cut {cuts} connections");
 }
 
@@ -225,6 +230,10 @@ fn sixteen_creates_of_one_content_make_one_version() {
         "{outputs:?}"
     );
     let stored = stored_versions(cp, &ns.local, "same");
+    eprintln!(
+        "race-same: {WRITERS} writers exited 0, {} versions stored",
+        stored.len()
+    );
     assert_eq!(stored.len(), 1, "{stored:?}");
     assert!(stored[0].3, "{stored:?}");
 }
@@ -252,6 +261,10 @@ fn sixteen_promotes_make_one_copy() {
     assert_eq!((created, unchanged), (1, WRITERS - 1), "{outputs:?}");
     assert!(verbs.iter().all(|v| v.0 == "train-v1"), "{verbs:?}");
     let stored = stored_versions(cp, &ns.other, "train");
+    eprintln!(
+        "race-promote: {created} created, {unchanged} unchanged, {} copies stored",
+        stored.len()
+    );
     assert_eq!(stored.len(), 1, "{stored:?}");
     assert!(stored[0].3, "{stored:?}");
 }
