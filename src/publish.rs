@@ -530,3 +530,81 @@ async fn rollback_pipeline(session: &Session, pipeline: &Pipeline) -> Result<()>
     })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::{API_VERSION, Membership};
+    use serde_json::json;
+
+    fn summary(object: &str, version_name: Option<&str>) -> VersionSummary {
+        serde_json::from_value(json!({
+            "apiVersion": API_VERSION, "kind": "PipelineVersion",
+            "metadata": {"name": object},
+            "spec": {"pipelineName": "train", "versionName": version_name, "pipelineSpec": {}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn next_name_skips_version_names_object_names_and_the_floor() {
+        let none: [VersionSummary; 0] = [];
+        assert_eq!(next_version_name("train", &none, 0), "v1");
+        // The SDK's manifests: objects `train-vN` without spec.versionName.
+        let sdk = [summary("train-v1", None), summary("train-v4", None)];
+        assert_eq!(next_version_name("train", &sdk, 0), "v5");
+        let named = [summary("train-v2", Some("v2")), summary("train-1.0", Some("1.0"))];
+        assert_eq!(next_version_name("train", &named, 0), "v3");
+        // A name lost to a writer the read does not show yet is never tried again.
+        assert_eq!(next_version_name("train", &named, 7), "v8");
+        // Another pipeline's prefix is no number of ours.
+        let other = [summary("training-v9", None)];
+        assert_eq!(next_version_name("train", &other, 0), "v1");
+    }
+
+    #[test]
+    fn webhook_labels_and_owner_are_exactly_kfps() {
+        let pipeline: Pipeline = serde_json::from_value(json!({
+            "apiVersion": API_VERSION, "kind": "Pipeline",
+            "metadata": {"name": format!("{}-z", "a".repeat(70)), "uid": "u-1"}, "spec": {}
+        }))
+        .unwrap();
+        let mut version = PipelineVersion::new("x", PipelineVersionSpec::default());
+        link_to_pipeline(&mut version, &pipeline.name_any(), Some(&pipeline));
+        let value = serde_json::to_value(&version.metadata).unwrap();
+        assert_eq!(
+            value["labels"],
+            json!({LABEL_PIPELINE_ID: "u-1", LABEL_PIPELINE_NAME: "a".repeat(63)})
+        );
+        assert_eq!(
+            value["ownerReferences"],
+            json!([{"apiVersion": API_VERSION, "kind": "Pipeline", "name": pipeline.name_any(),
+                    "uid": "u-1", "blockOwnerDeletion": true}])
+        );
+        assert_eq!(version.membership(&pipeline), Membership::Member);
+        assert!(check_label_value(&pipeline.name_any()).is_ok());
+        let bad = format!("{}-b", "c".repeat(62));
+        assert!(check_label_value(&bad).is_err());
+        assert!(check_label_value(&format!("{}.b", "c".repeat(62))).is_err());
+        assert!(check_label_value("short-name").is_ok());
+    }
+
+    #[test]
+    fn only_the_missing_pipeline_denial_counts_as_unchecked() {
+        let status = |code: u16, message: &str| {
+            kube::Error::Api(
+                kube::core::Status::failure(message, "BadRequest")
+                    .with_code(code)
+                    .boxed(),
+            )
+        };
+        assert!(denied_for_missing_pipeline(&status(
+            400,
+            "admission webhook \"pipelineversions.pipelines.kubeflow.org\" denied the request: The spec.pipelineName doesn't map to an existing Pipeline object"
+        )));
+        assert!(!denied_for_missing_pipeline(&status(
+            400,
+            "The pipeline spec is invalid: missing root"
+        )));
+    }
+}

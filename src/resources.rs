@@ -307,6 +307,103 @@ mod tests {
     }
 
     #[test]
+    fn membership_follows_kfps_pipeline_id_rule() {
+        let pipeline: Pipeline = serde_json::from_value(json!({
+            "apiVersion": API_VERSION, "kind": "Pipeline",
+            "metadata": {"name": "train", "uid": "u1"}, "spec": {}
+        }))
+        .unwrap();
+        let summary = |labels: Value, pipeline_name: &str, spec: bool| -> VersionSummary {
+            let mut object = json!({
+                "apiVersion": API_VERSION, "kind": "PipelineVersion",
+                "metadata": {"name": "v", "labels": labels},
+            });
+            if spec {
+                object["spec"] = json!({"pipelineName": pipeline_name, "pipelineSpec": {}});
+            }
+            serde_json::from_value(object).unwrap()
+        };
+        let cases = [
+            (
+                json!({LABEL_PIPELINE_ID: "u1"}),
+                "other",
+                true,
+                Membership::Member,
+            ),
+            (
+                json!({LABEL_PIPELINE_ID: "u0", LABEL_PIPELINE_NAME: "train"}),
+                "train",
+                true,
+                Membership::Stale,
+            ),
+            (
+                json!({LABEL_PIPELINE_NAME: "train"}),
+                "train",
+                true,
+                Membership::Unlinked,
+            ),
+            (json!({}), "train", true, Membership::Unlinked),
+            (
+                json!({LABEL_PIPELINE_NAME: "train"}),
+                "other",
+                true,
+                Membership::Other,
+            ),
+            (json!({LABEL_PIPELINE_ID: "u0"}), "other", true, Membership::Other),
+            // Metadata-only reads: the name label stands in for spec.pipelineName.
+            (
+                json!({LABEL_PIPELINE_ID: "u0", LABEL_PIPELINE_NAME: "train"}),
+                "",
+                false,
+                Membership::Stale,
+            ),
+            (json!({LABEL_PIPELINE_ID: "u1"}), "", false, Membership::Member),
+        ];
+        for (labels, name, spec, want) in cases {
+            let v = summary(labels.clone(), name, spec);
+            assert_eq!(v.membership(&pipeline), want, "{labels} {name} {spec}");
+            assert_eq!(v.belongs_to(&pipeline), want.counts());
+        }
+    }
+
+    #[test]
+    fn unreadable_specs_are_summarized_with_the_reason() {
+        let read = |spec: Value, digest: bool| -> VersionSummary {
+            let annotations = if digest {
+                json!({ANNOTATION_DIGEST: "sha256:00"})
+            } else {
+                json!({})
+            };
+            let text = json!({
+                "metadata": {"name": "v", "annotations": annotations},
+                "spec": {"pipelineName": "p", "pipelineSpec": spec}
+            })
+            .to_string();
+            serde_json::from_str(&text).unwrap()
+        };
+        for digest in [true, false] {
+            let bad = read(json!({"root": null, "sdkVersion": "kfp-2"}), digest);
+            assert_eq!(
+                bad.unreadable.as_deref(),
+                Some("spec.pipelineSpec.root is null, not an object")
+            );
+            assert_eq!(bad.sdk_version.as_deref(), Some("kfp-2"));
+            let tasks = read(json!({"root": {"dag": {"tasks": [1]}}}), digest);
+            assert_eq!(
+                tasks.unreadable.as_deref(),
+                Some("spec.pipelineSpec.root.dag.tasks is a list, not an object")
+            );
+            let good = read(json!({"root": {"dag": {"tasks": {"a": {}, "b": {}}}}}), digest);
+            assert_eq!((good.unreadable, good.task_count), (None, 2));
+            let scalar = read(json!("text"), digest);
+            assert_eq!(
+                scalar.unreadable.as_deref(),
+                Some("spec.pipelineSpec is a string, not an object")
+            );
+        }
+    }
+
+    #[test]
     fn round_trip_keeps_unknown_spec_fields() {
         let original = json!({
             "apiVersion": API_VERSION, "kind": "PipelineVersion",
