@@ -249,7 +249,7 @@ async fn relay(mut client: TcpStream, shared: Arc<Shared>, connection: usize) {
                 };
                 let chunk = shared.chunks.fetch_add(1, Ordering::SeqCst) + 1;
                 if let Mode::CutEvery { every } = mode
-                    && chunk % every == 0
+                    && chunk.is_multiple_of(every)
                 {
                     shared.cuts.fetch_add(1, Ordering::SeqCst);
                     let _ = server.write_all(&from_client[..n]).await;
