@@ -282,13 +282,18 @@ mod tests {
         serde_json::from_value(value).unwrap()
     }
 
-    #[test]
-    fn membership_prefers_uid_label_then_name_label_then_spec() {
-        let pipeline: Pipeline = serde_json::from_value(json!({
+    /// Pipeline `train` with UID `u1`.
+    fn train_pipeline() -> Pipeline {
+        serde_json::from_value(json!({
             "apiVersion": API_VERSION, "kind": "Pipeline",
             "metadata": {"name": "train", "uid": "u1"}, "spec": {}
         }))
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn membership_prefers_uid_label_then_name_label_then_spec() {
+        let pipeline = train_pipeline();
         let by_uid = version(json!({
             "apiVersion": API_VERSION, "kind": "PipelineVersion",
             "metadata": {"name": "a", "labels": {LABEL_PIPELINE_ID: "u2", LABEL_PIPELINE_NAME: "train"}},
@@ -308,11 +313,7 @@ mod tests {
 
     #[test]
     fn membership_follows_kfps_pipeline_id_rule() {
-        let pipeline: Pipeline = serde_json::from_value(json!({
-            "apiVersion": API_VERSION, "kind": "Pipeline",
-            "metadata": {"name": "train", "uid": "u1"}, "spec": {}
-        }))
-        .unwrap();
+        let pipeline = train_pipeline();
         let summary = |labels: Value, pipeline_name: &str, spec: bool| -> VersionSummary {
             let mut object = json!({
                 "apiVersion": API_VERSION, "kind": "PipelineVersion",

@@ -38,6 +38,15 @@ fn cells(out: &Output, columns: &[&str]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// `create train -f <variant>` prints exactly `pipelineversion…/<line>`.
+fn assert_creates(cp: &ControlPlane, ns: &Namespaces, variant: &str, line: &str) {
+    let out = cp.kfp(ns, &["create", "train", "-f", &file(variant)]).ok();
+    assert_eq!(
+        out.stdout,
+        format!("pipelineversion.pipelines.kubeflow.org/{line}\n")
+    );
+}
+
 fn file(name: &str) -> String {
     shared_data(&format!("pipelines/variants/{name}"))
         .display()
@@ -168,13 +177,7 @@ fn automatic_names_skip_object_names_the_sdk_took() {
     let ns = cp.namespaces("parity-sdk-names");
     let manifest = std::fs::read_to_string(shared_data("manifests/train-v1.yaml")).unwrap();
     cp.create(&ns.local, &manifest);
-    let out = cp
-        .kfp(&ns, &["create", "train", "-f", &file("train_v2.yaml")])
-        .ok();
-    assert_eq!(
-        out.stdout,
-        "pipelineversion.pipelines.kubeflow.org/train-v2 created\n"
-    );
+    assert_creates(cp, &ns, "train_v2.yaml", "train-v2 created");
     // The SDK's object is counted by spec.pipelineName, and flagged: KFP does not list it.
     let list = cp.kfp(&ns, &["list", "train", "--sort-by", "name"]).ok();
     assert_eq!(
@@ -248,20 +251,8 @@ fn a_version_whose_spec_cannot_be_read_is_shown_and_the_others_work() {
     cp.kfp(&ns, &["get", "train@v1"]).ok();
     cp.kfp(&ns, &["get", "train@bad"]).ok();
     cp.kfp(&ns, &["list", "train", "-o", "json"]).ok();
-    let out = cp
-        .kfp(&ns, &["create", "train", "-f", &file("train_v2.yaml")])
-        .ok();
-    assert_eq!(
-        out.stdout,
-        "pipelineversion.pipelines.kubeflow.org/train-v2 created\n"
-    );
-    let again = cp
-        .kfp(&ns, &["create", "train", "-f", &file("train_v1.yaml")])
-        .ok();
-    assert_eq!(
-        again.stdout,
-        "pipelineversion.pipelines.kubeflow.org/train-v1 unchanged\n"
-    );
+    assert_creates(cp, &ns, "train_v2.yaml", "train-v2 created");
+    assert_creates(cp, &ns, "train_v1.yaml", "train-v1 unchanged");
 }
 
 #[test]
