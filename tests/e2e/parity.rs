@@ -6,7 +6,9 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{ControlPlane, Namespaces, Output, pipeline_manifest, shared_data, version_manifest};
+use crate::support::{
+    ControlPlane, Namespaces, Output, next_second, pipeline_manifest, shared_data, version_manifest,
+};
 
 const VERSIONS: &str = "pipelineversions.v2beta1.pipelines.kubeflow.org";
 const PIPELINES: &str = "pipelines.v2beta1.pipelines.kubeflow.org";
@@ -177,6 +179,7 @@ fn automatic_names_skip_object_names_the_sdk_took() {
     let ns = cp.namespaces("parity-sdk-names");
     let manifest = std::fs::read_to_string(shared_data("manifests/train-v1.yaml")).unwrap();
     cp.create(&ns.local, &manifest);
+    next_second();
     assert_creates(cp, &ns, "train_v2.yaml", "train-v2 created");
     // The SDK's object is counted by spec.pipelineName, and flagged: KFP does not list it.
     let list = cp.kfp(&ns, &["list", "train", "--sort-by", "name"]).ok();
@@ -275,6 +278,7 @@ fn membership_follows_kfps_pipeline_id_rule() {
         None,
     );
     cp.create(&ns.local, &pipeline_manifest("train", "again"));
+    next_second();
     // The old version carries the old UID: KFP does not list it, so it is not compared against.
     let out = cp.kfp(&ns, &["create", "train", "-f", &v1]).ok();
     assert_eq!(
@@ -282,7 +286,7 @@ fn membership_follows_kfps_pipeline_id_rule() {
         "pipelineversion.pipelines.kubeflow.org/train-v2 created\n"
     );
     // An unlabelled version naming the pipeline still counts (latest included), flagged.
-    support_next_second();
+    next_second();
     cp.create(
         &ns.local,
         &version_manifest(
@@ -325,10 +329,6 @@ fn membership_follows_kfps_pipeline_id_rule() {
         .map(|i| i["metadata"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["train-v3", "train-v2"]);
-}
-
-fn support_next_second() {
-    crate::support::next_second();
 }
 
 #[test]
