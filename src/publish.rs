@@ -59,9 +59,6 @@ pub struct TargetState {
     pub pipeline: Option<Pipeline>,
     /// The pipeline's versions, newest first.
     pub versions: Vec<VersionSummary>,
-    /// Versions named for the pipeline but labelled with another Pipeline's UID: never compared
-    /// against, but their object names are taken.
-    pub stale: Vec<VersionSummary>,
 }
 
 /// What will be written.
@@ -128,10 +125,10 @@ pub fn plan(draft: &VersionDraft, namespace: &str, target: &TargetState) -> Resu
         return Ok(unchanged(existing));
     }
     let auto_named = draft.version_name.is_none();
-    let version_name = draft.version_name.clone().unwrap_or_else(|| {
-        let taken = target.versions.iter().chain(&target.stale);
-        next_version_name(&draft.pipeline_name, taken, 0)
-    });
+    let version_name = draft
+        .version_name
+        .clone()
+        .unwrap_or_else(|| next_version_name(&draft.pipeline_name, &target.versions, 0));
     let version = new_version(draft, namespace, &version_name, target.pipeline.as_ref(), &digest)?;
     Ok(Plan {
         namespace: namespace.to_string(),
@@ -297,15 +294,11 @@ pub async fn collect_target(session: &Session, namespace: &str, pipeline_name: &
             &session.server,
         )
     })?;
-    let (versions, stale) = match &pipeline {
-        Some(p) => resolve::versions_and_stale(session, namespace, p, None, resolve::Paging::Stream).await?,
-        None => Default::default(),
+    let versions = match &pipeline {
+        Some(p) => resolve::versions_of(session, namespace, p, None, resolve::Paging::Stream).await?,
+        None => Vec::new(),
     };
-    Ok(TargetState {
-        pipeline,
-        versions,
-        stale,
-    })
+    Ok(TargetState { pipeline, versions })
 }
 
 /// Performs a plan. `dry_run` must not be `Client` (nothing is sent then).
@@ -480,7 +473,10 @@ impl Writer<'_> {
             // Lost a race for an automatic name: never take a name seen taken again.
             let lost = version.spec.version_name.as_deref().and_then(version_number);
             floor = floor.max(lost.unwrap_or(0));
-            let (versions, stale) = resolve::versions_and_stale(
+            // Pages without a resourceVersion are consistent reads (etcd quorum, or a cache
+            // proven current), unlike the streaming list. Objects in the way that are no
+            // members (a stale version, another pipeline's) are passed by the floor.
+            let versions = resolve::versions_of(
                 self.session,
                 &namespace,
                 self.pipeline,
@@ -495,7 +491,7 @@ impl Writer<'_> {
                 let existing = resolve::fetch(self.session, &namespace, &same.name).await?;
                 return Ok(VersionOutcome::Unchanged(Box::new(existing)));
             }
-            let next = next_version_name(&pipeline_name, versions.iter().chain(&stale), floor);
+            let next = next_version_name(&pipeline_name, &versions, floor);
             tracing::debug!(
                 "{name:?} was taken by another writer; trying {next:?} (attempt {})",
                 attempt + 1

@@ -38,9 +38,6 @@ pub struct ResolvedPipeline {
     pub origin: Origin,
     pub pipeline: Pipeline,
     pub versions: Vec<VersionSummary>,
-    /// Versions named for the pipeline but labelled with another Pipeline's UID (see
-    /// [`Membership::Stale`]): not among `versions`, shown by `list` as such.
-    pub stale: Vec<VersionSummary>,
 }
 
 impl ResolvedPipeline {
@@ -389,43 +386,38 @@ pub async fn versions_of(
     selector: Option<&str>,
     paging: Paging,
 ) -> Result<Vec<VersionSummary>> {
-    Ok(versions_and_stale(session, namespace, pipeline, selector, paging)
-        .await?
-        .0)
-}
-
-/// [`versions_of`], and the stale versions named for the pipeline (see [`Membership::Stale`]).
-pub async fn versions_and_stale(
-    session: &Session,
-    namespace: &str,
-    pipeline: &Pipeline,
-    selector: Option<&str>,
-    paging: Paging,
-) -> Result<(Vec<VersionSummary>, Vec<VersionSummary>)> {
-    let ([labelled, unlabelled], stale) = membership_selectors(pipeline, selector);
+    let ([labelled, unlabelled], _) = membership_selectors(pipeline, selector);
     let list = |labels: String| async move {
         list_summaries(session, Some(namespace), Some(&labels), paging, ListRead::Objects).await
     };
-    let stale_list = async {
-        match stale {
-            Some(labels) => list(labels).await,
-            None => Ok(Vec::new()),
-        }
-    };
-    let (labelled, unlabelled, stale) =
-        futures::future::try_join3(list(labelled), list(unlabelled), stale_list).await?;
+    let (labelled, unlabelled) = futures::future::try_join(list(labelled), list(unlabelled)).await?;
     let mut versions: Vec<VersionSummary> = labelled
         .into_iter()
         .chain(unlabelled)
         .filter(|v| v.belongs_to(pipeline))
         .collect();
     versions.sort_by(newest_first);
-    let mut stale: Vec<VersionSummary> = stale
+    Ok(versions)
+}
+
+/// The stale versions named for `pipeline` (see [`Membership::Stale`]), newest first. Read only
+/// where they are shown: nothing else counts them.
+pub async fn stale_versions_of(
+    session: &Session,
+    namespace: &str,
+    pipeline: &Pipeline,
+    paging: Paging,
+) -> Result<Vec<VersionSummary>> {
+    let Some(labels) = membership_selectors(pipeline, None).1 else {
+        return Ok(Vec::new());
+    };
+    let listed = list_summaries(session, Some(namespace), Some(&labels), paging, ListRead::Objects).await?;
+    let mut stale: Vec<VersionSummary> = listed
         .into_iter()
         .filter(|v| v.membership(pipeline) == Membership::Stale)
         .collect();
     stale.sort_by(newest_first);
-    Ok((versions, stale))
+    Ok(stale)
 }
 
 /// The full objects of [`versions_of`], for `-o json|yaml`.
@@ -450,7 +442,7 @@ pub async fn full_versions_of(
 /// One warning line per version that is not what KFP would list as the pipeline's: counted
 /// without a pipeline-id label, left with another Pipeline's UID, or with a spec that cannot be
 /// read. Empty when all is well.
-pub fn version_warnings(resolved: &ResolvedPipeline) -> Vec<String> {
+pub fn version_warnings(resolved: &ResolvedPipeline, stale: &[VersionSummary]) -> Vec<String> {
     let place = format!(
         "pipeline {:?} in namespace {:?}",
         resolved.pipeline.name_any(),
@@ -468,7 +460,7 @@ pub fn version_warnings(resolved: &ResolvedPipeline) -> Vec<String> {
             ));
         }
     }
-    for version in &resolved.stale {
+    for version in stale {
         warnings.push(format!(
             "version {} is labelled with the UID of an earlier pipeline {:?}, not of {place}: KFP does not list it, and it is not counted",
             describe_version(version),
@@ -536,14 +528,12 @@ pub async fn pipeline(session: &Session, reference: &Reference, paging: Paging) 
         let api = session.api::<Pipeline>(Some(namespace));
         match api.get_opt(&reference.pipeline).await {
             Ok(Some(pipeline)) => {
-                let (versions, stale) =
-                    versions_and_stale(session, namespace, &pipeline, None, paging).await?;
+                let versions = versions_of(session, namespace, &pipeline, None, paging).await?;
                 return Ok(ResolvedPipeline {
                     namespace: namespace.clone(),
                     origin: *origin,
                     pipeline,
                     versions,
-                    stale,
                 });
             }
             Ok(None) => {}

@@ -368,15 +368,18 @@ async fn list_versions(
         .await?;
     }
     let latest_uid = resolve::latest(&resolved.versions).and_then(|v| v.uid.clone());
-    for warning in resolve::version_warnings(&resolved) {
+    // Stale versions are no members; tables show them (marked) so they are not lost from sight.
+    let table = matches!(args.output, OutputFormat::Table | OutputFormat::Wide);
+    let stale = if table {
+        resolve::stale_versions_of(session, &resolved.namespace, &resolved.pipeline, paging).await?
+    } else {
+        Vec::new()
+    };
+    for warning in resolve::version_warnings(&resolved, &stale) {
         printer.warn(&warning);
     }
     let mut versions = std::mem::take(&mut resolved.versions);
-    // Stale versions are no members; tables show them (marked) so they are not lost from sight.
-    let table = matches!(args.output, OutputFormat::Table | OutputFormat::Wide);
-    if table {
-        versions.extend(resolved.stale.iter().cloned());
-    }
+    versions.extend(stale);
     if args.sort_by == Some(SortBy::Name) {
         versions.sort_by_key(VersionSummary::version_name);
     } else {
