@@ -406,9 +406,10 @@ pub async fn stale_versions_of(
     session: &Session,
     namespace: &str,
     pipeline: &Pipeline,
+    selector: Option<&str>,
     paging: Paging,
 ) -> Result<Vec<VersionSummary>> {
-    let Some(labels) = membership_selectors(pipeline, None).1 else {
+    let Some(labels) = membership_selectors(pipeline, selector).1 else {
         return Ok(Vec::new());
     };
     let listed = list_summaries(session, Some(namespace), Some(&labels), paging, ListRead::Objects).await?;

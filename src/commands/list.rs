@@ -371,7 +371,8 @@ async fn list_versions(
     // Stale versions are no members; tables show them (marked) so they are not lost from sight.
     let table = matches!(args.output, OutputFormat::Table | OutputFormat::Wide);
     let stale = if table {
-        resolve::stale_versions_of(session, &resolved.namespace, &resolved.pipeline, paging).await?
+        let selector = args.selector.as_deref();
+        resolve::stale_versions_of(session, &resolved.namespace, &resolved.pipeline, selector, paging).await?
     } else {
         Vec::new()
     };
