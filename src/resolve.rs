@@ -391,13 +391,19 @@ pub async fn versions_of(
         list_summaries(session, Some(namespace), Some(&labels), paging, ListRead::Objects).await
     };
     let (labelled, unlabelled) = futures::future::try_join(list(labelled), list(unlabelled)).await?;
-    let mut versions: Vec<VersionSummary> = labelled
-        .into_iter()
-        .chain(unlabelled)
-        .filter(|v| v.belongs_to(pipeline))
-        .collect();
-    versions.sort_by(newest_first);
-    Ok(versions)
+    Ok(newest_first_where(labelled.into_iter().chain(unlabelled), |v| {
+        v.belongs_to(pipeline)
+    }))
+}
+
+/// The versions that pass `keep`, newest first.
+fn newest_first_where(
+    versions: impl Iterator<Item = VersionSummary>,
+    keep: impl Fn(&VersionSummary) -> bool,
+) -> Vec<VersionSummary> {
+    let mut kept: Vec<VersionSummary> = versions.filter(|v| keep(v)).collect();
+    kept.sort_by(newest_first);
+    kept
 }
 
 /// The stale versions named for `pipeline` (see [`Membership::Stale`]), newest first. Read only
@@ -413,12 +419,9 @@ pub async fn stale_versions_of(
         return Ok(Vec::new());
     };
     let listed = list_summaries(session, Some(namespace), Some(&labels), paging, ListRead::Objects).await?;
-    let mut stale: Vec<VersionSummary> = listed
-        .into_iter()
-        .filter(|v| v.membership(pipeline) == Membership::Stale)
-        .collect();
-    stale.sort_by(newest_first);
-    Ok(stale)
+    Ok(newest_first_where(listed.into_iter(), |v| {
+        v.membership(pipeline) == Membership::Stale
+    }))
 }
 
 /// The full objects of [`versions_of`], for `-o json|yaml`.
