@@ -19,14 +19,16 @@ use crate::reference::{NameRule, check};
 use crate::resolve::{self, digest_of};
 use crate::resources::{
     ANNOTATION_DIGEST, ANNOTATION_VERSION_NAME, LABEL_PIPELINE_ID, LABEL_PIPELINE_NAME, Pipeline,
-    PipelineSpec, PipelineVersion, PipelineVersionSpec, VersionSummary, owner_reference,
+    PipelineSpec, PipelineVersion, PipelineVersionSpec, VersionSummary, is_label_value, owner_reference,
+    pipeline_label_value,
 };
 
 /// The largest object etcd stores by default (1.5 MiB); bigger ones are refused before sending.
 pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
 
-/// How often an automatically named version is renamed after losing a race.
-const AUTO_NAME_ATTEMPTS: u32 = 5;
+/// How often an automatically named version is renamed after losing a race. Each loss means
+/// another writer's version landed, so this bounds the writers one create can yield to.
+pub const AUTO_NAME_ATTEMPTS: u32 = 64;
 
 /// Everything about the version to write that does not depend on the cluster.
 #[derive(Debug, Clone, Default)]
@@ -88,6 +90,7 @@ pub fn plan(draft: &VersionDraft, namespace: &str, target: &TargetState) -> Resu
     let digest = digest::of(&draft.pipeline_spec, draft.platform_spec.as_ref());
     check(&draft.pipeline_name, NameRule::DnsSubdomain)
         .map_err(|rule| UserError::new(format!("pipeline name {:?} {rule}", draft.pipeline_name)))?;
+    check_label_value(&draft.pipeline_name)?;
     let pipeline = match &target.pipeline {
         Some(existing) => PipelineStep::Existing(existing.clone()),
         None => PipelineStep::Create(new_pipeline(draft, namespace)),
@@ -125,7 +128,7 @@ pub fn plan(draft: &VersionDraft, namespace: &str, target: &TargetState) -> Resu
     let version_name = draft
         .version_name
         .clone()
-        .unwrap_or_else(|| next_version_name(&target.versions, 0));
+        .unwrap_or_else(|| next_version_name(&draft.pipeline_name, &target.versions, 0));
     let version = new_version(draft, namespace, &version_name, target.pipeline.as_ref(), &digest)?;
     Ok(Plan {
         namespace: namespace.to_string(),
@@ -136,18 +139,45 @@ pub fn plan(draft: &VersionDraft, namespace: &str, target: &TargetState) -> Resu
     })
 }
 
-/// `v<N+1+skip>` where N is the highest `vN` among the versions (skip > 0 after lost races).
-pub fn next_version_name(versions: &[VersionSummary], skip: u32) -> String {
+/// `v<N+1>` where N is the highest of `floor` and every number taken by `versions`: their
+/// version names and their object names (`<pipeline>-vN`; the SDK's manifests name objects so
+/// without setting `spec.versionName`).
+pub fn next_version_name<'a>(
+    pipeline_name: &str,
+    versions: impl IntoIterator<Item = &'a VersionSummary>,
+    floor: u64,
+) -> String {
     let highest = versions
-        .iter()
-        .filter_map(|v| {
-            v.version_name()
-                .strip_prefix('v')
-                .and_then(|n| n.parse::<u64>().ok())
+        .into_iter()
+        .flat_map(|v| {
+            let object = v
+                .name
+                .strip_prefix(pipeline_name)
+                .and_then(|rest| rest.strip_prefix('-'));
+            [version_number(&v.version_name()), object.and_then(version_number)]
         })
-        .max()
-        .unwrap_or(0);
-    format!("v{}", highest + 1 + u64::from(skip))
+        .flatten()
+        .fold(floor, u64::max);
+    format!("v{}", highest + 1)
+}
+
+/// N of an automatic version name `vN`.
+fn version_number(name: &str) -> Option<u64> {
+    name.strip_prefix('v').and_then(|n| n.parse().ok())
+}
+
+/// Refuses a pipeline whose name KFP's webhook would turn into an invalid label: it sets
+/// `pipelines.kubeflow.org/pipeline` to the name's first 63 characters as they are, and the API
+/// server refuses a label value ending in `-` or `.`.
+fn check_label_value(pipeline_name: &str) -> Result<(), UserError> {
+    let label = pipeline_label_value(pipeline_name);
+    if is_label_value(label) {
+        return Ok(());
+    }
+    Err(UserError::new(format!(
+        "pipeline name {pipeline_name:?} cannot be used with KFP: its first 63 characters {label:?} become the label {LABEL_PIPELINE_NAME}, and a label value must end in a letter or digit"
+    ))
+    .with_hint("choose a pipeline name whose 63rd character is a letter or digit"))
 }
 
 fn new_pipeline(draft: &VersionDraft, namespace: &str) -> Pipeline {
@@ -219,10 +249,15 @@ fn new_version(
     Ok(version)
 }
 
-/// Sets the labels and owner reference KFP's webhook sets (UID parts only when known).
+/// Sets exactly what KFP's mutating webhook sets (its `Default()`), so it has nothing to
+/// change: the two labels, the name one cut to 63 characters, and one ownerReference to the
+/// Pipeline with `blockOwnerDeletion` (UID parts only when the UID is known).
 fn link_to_pipeline(version: &mut PipelineVersion, pipeline_name: &str, pipeline: Option<&Pipeline>) {
     let labels = version.metadata.labels.get_or_insert_with(BTreeMap::new);
-    labels.insert(LABEL_PIPELINE_NAME.to_string(), pipeline_name.to_string());
+    labels.insert(
+        LABEL_PIPELINE_NAME.to_string(),
+        pipeline_label_value(pipeline_name).to_string(),
+    );
     if let Some(pipeline) = pipeline
         && let Some(uid) = &pipeline.metadata.uid
     {
@@ -236,12 +271,17 @@ fn link_to_pipeline(version: &mut PipelineVersion, pipeline_name: &str, pipeline
 pub struct Outcome {
     pub pipeline_created: Option<Pipeline>,
     pub version: VersionOutcome,
+    /// What a server dry run checked and what it could not, for stderr.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 pub enum VersionOutcome {
     Created(Box<PipelineVersion>),
     Unchanged(Box<PipelineVersion>),
+    /// Server dry run of a new pipeline: an admission webhook (KFP's) denied the version only
+    /// because its Pipeline exists in the dry run alone.
+    Unchecked(Box<PipelineVersion>),
 }
 
 /// Reads what the target namespace holds for a pipeline.
@@ -294,17 +334,35 @@ pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &Versi
             return Ok(Outcome {
                 pipeline_created: created.then_some(pipeline),
                 version: VersionOutcome::Unchanged(Box::new(existing)),
+                notes: Vec::new(),
             });
         }
         VersionStep::Create(v) => *v,
     };
     link_to_pipeline(&mut version, &draft.pipeline_name, Some(&pipeline));
-    let result = write_version(session, &params, version, &plan.digest, plan.auto_named, draft).await;
+    let writer = Writer {
+        session,
+        params: &params,
+        pipeline: &pipeline,
+        digest: &plan.digest,
+        auto_named: plan.auto_named,
+        allow_duplicate: draft.allow_duplicate,
+    };
+    let result = writer.write(version).await;
+    let dry_run_of_new = created && dry_run == DryRun::Server;
     match result {
-        Ok(outcome) => Ok(Outcome {
-            pipeline_created: created.then_some(pipeline),
-            version: outcome,
-        }),
+        Ok(outcome) => {
+            let notes = if dry_run_of_new {
+                vec![dry_run_note(&pipeline, &outcome)]
+            } else {
+                Vec::new()
+            };
+            Ok(Outcome {
+                pipeline_created: created.then_some(pipeline),
+                version: outcome,
+                notes,
+            })
+        }
         Err(err) if created && dry_run == DryRun::None => {
             // Leave nothing half-written: the Pipeline without its version goes again.
             let (message, hint) = summarize(&err);
@@ -330,56 +388,121 @@ pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &Versi
     }
 }
 
-/// POSTs the version; on AlreadyExists decides between "unchanged", a new automatic name, or a clash.
-async fn write_version(
-    session: &Session,
-    params: &PostParams,
-    mut version: PipelineVersion,
-    digest: &str,
+/// What a server dry run of a new pipeline checked: the Pipeline fully; the version against the
+/// schema and admission, except what needs the Pipeline to exist (KFP's webhook looks it up).
+fn dry_run_note(pipeline: &Pipeline, outcome: &VersionOutcome) -> String {
+    let name = pipeline.name_any();
+    match outcome {
+        VersionOutcome::Unchecked(version) => format!(
+            "server dry run: pipeline {name:?} passed every check; pipelineversion {:?} passed the schema checks, but an admission webhook (KFP's) could not check it: it looks up the Pipeline, which exists only in this dry run",
+            version.name_any()
+        ),
+        _ => format!(
+            "server dry run: pipeline {name:?} and its version passed every check the server made; a webhook that looks up the Pipeline (KFP's) would see it only once it is created"
+        ),
+    }
+}
+
+/// The message of KFP's webhook when a version's Pipeline does not exist.
+const WEBHOOK_NO_PIPELINE: &str = "doesn't map to an existing Pipeline object";
+
+/// Whether a dry-run create was denied only because its Pipeline exists in the dry run alone.
+fn denied_for_missing_pipeline(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(status) if status.message.contains(WEBHOOK_NO_PIPELINE))
+}
+
+/// Writes one version, renaming an automatically named one after each lost race.
+struct Writer<'a> {
+    session: &'a Session,
+    params: &'a PostParams,
+    pipeline: &'a Pipeline,
+    digest: &'a str,
     auto_named: bool,
-    draft: &VersionDraft,
-) -> Result<VersionOutcome> {
-    let namespace = version.namespace().unwrap_or_default();
-    let api = session.api::<PipelineVersion>(Some(&namespace));
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let name = version.name_any();
-        let action = Action::new("create", "pipelineversions", Some(&namespace)).named(&name);
-        match api.create(params, &version).await {
-            Ok(created) => return Ok(VersionOutcome::Created(Box::new(created))),
-            Err(err) if is_already_exists(&err) => {
-                let existing = api
-                    .get(&name)
-                    .await
-                    .map_err(|e| explain(e, &action, &session.server))?;
-                if digest_of(&existing) == digest {
-                    return Ok(VersionOutcome::Unchanged(Box::new(existing)));
+    allow_duplicate: bool,
+}
+
+impl Writer<'_> {
+    /// POSTs the version. On AlreadyExists: the same content in this pipeline is `unchanged`;
+    /// an automatic name moves above everything seen taken (the failed name, and the highest
+    /// number in a consistent read of the versions, which holds the winner's write); a chosen
+    /// name is a clash.
+    async fn write(&self, mut version: PipelineVersion) -> Result<VersionOutcome> {
+        let namespace = version.namespace().unwrap_or_default();
+        let api = self.session.api::<PipelineVersion>(Some(&namespace));
+        let pipeline_name = self.pipeline.name_any();
+        let mut floor = 0;
+        for attempt in 1.. {
+            let name = version.name_any();
+            let action = Action::new("create", "pipelineversions", Some(&namespace)).named(&name);
+            let err = match api.create(self.params, &version).await {
+                Ok(created) => return Ok(VersionOutcome::Created(Box::new(created))),
+                Err(err) if self.params.dry_run && denied_for_missing_pipeline(&err) => {
+                    return Ok(VersionOutcome::Unchecked(Box::new(version)));
                 }
-                if !auto_named || attempt >= AUTO_NAME_ATTEMPTS {
-                    return Err(UserError::new(format!(
-                        "cannot create pipelineversion {name:?} in namespace {namespace:?}: it exists with different content"
-                    ))
-                    .with_hint("versions are immutable; choose another version name")
-                    .into());
-                }
-                // Lost a race for an automatic name: take the next one.
-                let versions = match session
-                    .api::<Pipeline>(Some(&namespace))
-                    .get(&draft.pipeline_name)
-                    .await
-                {
-                    Ok(p) => {
-                        resolve::versions_of(session, &namespace, &p, None, resolve::Paging::Stream).await?
-                    }
-                    Err(e) => return Err(explain(e, &action, &session.server)),
-                };
-                let next = next_version_name(&versions, 0);
-                version.spec.version_name = Some(next.clone());
-                version.metadata.name = Some(format!("{}-{next}", draft.pipeline_name));
+                Err(err) if is_already_exists(&err) => err,
+                Err(err) => return Err(explain(err, &action, &self.session.server)),
+            };
+            // A GET by name is a quorum read: it sees the object that made the create fail.
+            let existing = api
+                .get_opt(&name)
+                .await
+                .map_err(|e| explain(e, &action, &self.session.server))?;
+            let member = existing.as_ref().is_some_and(|e| e.belongs_to(self.pipeline));
+            if let Some(existing) = existing.filter(|e| member && digest_of(e) == self.digest) {
+                return Ok(VersionOutcome::Unchanged(Box::new(existing)));
             }
-            Err(err) => return Err(explain(err, &action, &session.server)),
+            if !self.auto_named {
+                let why = if member {
+                    "it exists with different content".to_string()
+                } else {
+                    format!("it exists and is not a version of pipeline {pipeline_name:?}")
+                };
+                return Err(UserError::new(format!(
+                    "cannot create pipelineversion {name:?} in namespace {namespace:?}: {why}"
+                ))
+                .with_hint("versions are immutable; choose another version name")
+                .into());
+            }
+            if attempt >= AUTO_NAME_ATTEMPTS {
+                return Err(UserError::new(format!(
+                    "cannot create a version of pipeline {pipeline_name:?} in namespace {namespace:?}: {AUTO_NAME_ATTEMPTS} automatic names in a row were taken by other writers; the last was {name:?} ({err})"
+                ))
+                .with_hint("run it again, or choose a version name with --version")
+                .into());
+            }
+            // Lost a race for an automatic name: never take a name seen taken again.
+            let lost = version.spec.version_name.as_deref().and_then(version_number);
+            floor = floor.max(lost.unwrap_or(0));
+            // Pages without a resourceVersion are consistent reads (etcd quorum, or a cache
+            // proven current), unlike the streaming list. Objects in the way that are no
+            // members (a stale version, another pipeline's) are passed by the floor.
+            let versions = resolve::versions_of(
+                self.session,
+                &namespace,
+                self.pipeline,
+                None,
+                resolve::Paging::Chunks(resolve::DEFAULT_CHUNK_SIZE),
+            )
+            .await?;
+            if !self.allow_duplicate
+                && let Some(same) = versions.iter().find(|v| v.digest == self.digest)
+            {
+                // A concurrent writer stored this content meanwhile.
+                let existing = resolve::fetch(self.session, &namespace, &same.name).await?;
+                return Ok(VersionOutcome::Unchanged(Box::new(existing)));
+            }
+            let next = next_version_name(&pipeline_name, &versions, floor);
+            tracing::debug!(
+                "{name:?} was taken by another writer; trying {next:?} (attempt {})",
+                attempt + 1
+            );
+            version.spec.version_name = Some(next.clone());
+            version.metadata.name = Some(format!("{pipeline_name}-{next}"));
+            if let Some(annotations) = version.metadata.annotations.as_mut() {
+                annotations.insert(ANNOTATION_VERSION_NAME.to_string(), next);
+            }
         }
+        unreachable!("the loop returns by its last attempt")
     }
 }
 
@@ -402,4 +525,82 @@ async fn rollback_pipeline(session: &Session, pipeline: &Pipeline) -> Result<()>
         )
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::{API_VERSION, Membership};
+    use serde_json::json;
+
+    fn summary(object: &str, version_name: Option<&str>) -> VersionSummary {
+        serde_json::from_value(json!({
+            "apiVersion": API_VERSION, "kind": "PipelineVersion",
+            "metadata": {"name": object},
+            "spec": {"pipelineName": "train", "versionName": version_name, "pipelineSpec": {}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn next_name_skips_version_names_object_names_and_the_floor() {
+        let none: [VersionSummary; 0] = [];
+        assert_eq!(next_version_name("train", &none, 0), "v1");
+        // The SDK's manifests: objects `train-vN` without spec.versionName.
+        let sdk = [summary("train-v1", None), summary("train-v4", None)];
+        assert_eq!(next_version_name("train", &sdk, 0), "v5");
+        let named = [summary("train-v2", Some("v2")), summary("train-1.0", Some("1.0"))];
+        assert_eq!(next_version_name("train", &named, 0), "v3");
+        // A name lost to a writer the read does not show yet is never tried again.
+        assert_eq!(next_version_name("train", &named, 7), "v8");
+        // Another pipeline's prefix is no number of ours.
+        let other = [summary("training-v9", None)];
+        assert_eq!(next_version_name("train", &other, 0), "v1");
+    }
+
+    #[test]
+    fn webhook_labels_and_owner_are_exactly_kfps() {
+        let pipeline: Pipeline = serde_json::from_value(json!({
+            "apiVersion": API_VERSION, "kind": "Pipeline",
+            "metadata": {"name": format!("{}-z", "a".repeat(70)), "uid": "u-1"}, "spec": {}
+        }))
+        .unwrap();
+        let mut version = PipelineVersion::new("x", PipelineVersionSpec::default());
+        link_to_pipeline(&mut version, &pipeline.name_any(), Some(&pipeline));
+        let value = serde_json::to_value(&version.metadata).unwrap();
+        assert_eq!(
+            value["labels"],
+            json!({LABEL_PIPELINE_ID: "u-1", LABEL_PIPELINE_NAME: "a".repeat(63)})
+        );
+        assert_eq!(
+            value["ownerReferences"],
+            json!([{"apiVersion": API_VERSION, "kind": "Pipeline", "name": pipeline.name_any(),
+                    "uid": "u-1", "blockOwnerDeletion": true}])
+        );
+        assert_eq!(version.membership(&pipeline), Membership::Member);
+        assert!(check_label_value(&pipeline.name_any()).is_ok());
+        let bad = format!("{}-b", "c".repeat(62));
+        assert!(check_label_value(&bad).is_err());
+        assert!(check_label_value(&format!("{}.b", "c".repeat(62))).is_err());
+        assert!(check_label_value("short-name").is_ok());
+    }
+
+    #[test]
+    fn only_the_missing_pipeline_denial_counts_as_unchecked() {
+        let status = |code: u16, message: &str| {
+            kube::Error::Api(
+                kube::core::Status::failure(message, "BadRequest")
+                    .with_code(code)
+                    .boxed(),
+            )
+        };
+        assert!(denied_for_missing_pipeline(&status(
+            400,
+            "admission webhook \"pipelineversions.pipelines.kubeflow.org\" denied the request: The spec.pipelineName doesn't map to an existing Pipeline object"
+        )));
+        assert!(!denied_for_missing_pipeline(&status(
+            400,
+            "The pipeline spec is invalid: missing root"
+        )));
+    }
 }

@@ -18,7 +18,10 @@ use crate::digest;
 use crate::error::UserError;
 use crate::output::progress::{self, Work};
 use crate::reference::{Reference, VersionSelector};
-use crate::resources::{LABEL_PIPELINE_NAME, Pipeline, PipelineVersion, VersionSummary};
+use crate::resources::{
+    LABEL_PIPELINE_ID, LABEL_PIPELINE_NAME, Membership, Pipeline, PipelineVersion, VersionSummary,
+    is_label_value, pipeline_label_value,
+};
 
 /// Where a pipeline was found relative to the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,19 +363,29 @@ async fn page_summaries(
     }
 }
 
-/// The two label selectors that find a pipeline's versions: labelled with its name, and not
-/// labelled at all (those are matched on spec.pipelineName), each with the user's `-l` added.
-fn membership_selectors(pipeline: &Pipeline, selector: Option<&str>) -> [String; 2] {
+/// The label selectors that find a pipeline's versions by KFP's rule, each with the user's
+/// `-l` added: `[labelled with its UID, without a pipeline-id label (matched on
+/// spec.pipelineName)]`, and the one finding stale versions (its name label with another
+/// pipeline-id) when the name label can be selected on.
+fn membership_selectors(pipeline: &Pipeline, selector: Option<&str>) -> ([String; 2], Option<String>) {
     let extra = selector.map(|s| format!(",{s}")).unwrap_or_default();
-    [
-        format!("{LABEL_PIPELINE_NAME}={}{extra}", pipeline.name_any()),
-        format!("!{LABEL_PIPELINE_NAME}{extra}"),
-    ]
+    let uid = pipeline.metadata.uid.as_deref().unwrap_or_default();
+    let name_label = pipeline_label_value(&pipeline.name_any()).to_string();
+    let stale = is_label_value(&name_label).then(|| {
+        format!("{LABEL_PIPELINE_NAME}={name_label},{LABEL_PIPELINE_ID},{LABEL_PIPELINE_ID}!={uid}{extra}")
+    });
+    (
+        [
+            format!("{LABEL_PIPELINE_ID}={uid}{extra}"),
+            format!("!{LABEL_PIPELINE_ID}{extra}"),
+        ],
+        stale,
+    )
 }
 
-/// Summaries of a namespace's versions that belong to `pipeline`: those labelled with its name
-/// plus those without the label (matched on spec.pipelineName), in two label-selected lists so
-/// other pipelines' versions are never transferred. Newest first.
+/// Summaries of a namespace's versions that belong to `pipeline` (labelled with its UID, or
+/// unlabelled and naming it in spec.pipelineName), read with label selectors so other
+/// pipelines' versions are never transferred. Newest first.
 pub async fn versions_of(
     session: &Session,
     namespace: &str,
@@ -380,31 +393,42 @@ pub async fn versions_of(
     selector: Option<&str>,
     paging: Paging,
 ) -> Result<Vec<VersionSummary>> {
-    let [labelled, unlabelled] = membership_selectors(pipeline, selector);
-    let (labelled, unlabelled) = futures::future::try_join(
-        list_summaries(
-            session,
-            Some(namespace),
-            Some(&labelled),
-            paging,
-            ListRead::Objects,
-        ),
-        list_summaries(
-            session,
-            Some(namespace),
-            Some(&unlabelled),
-            paging,
-            ListRead::Objects,
-        ),
-    )
-    .await?;
-    let mut versions: Vec<VersionSummary> = labelled
-        .into_iter()
-        .chain(unlabelled)
-        .filter(|v| v.belongs_to(pipeline))
-        .collect();
-    versions.sort_by(newest_first);
-    Ok(versions)
+    let ([labelled, unlabelled], _) = membership_selectors(pipeline, selector);
+    let list = |labels: String| async move {
+        list_summaries(session, Some(namespace), Some(&labels), paging, ListRead::Objects).await
+    };
+    let (labelled, unlabelled) = futures::future::try_join(list(labelled), list(unlabelled)).await?;
+    Ok(newest_first_where(labelled.into_iter().chain(unlabelled), |v| {
+        v.belongs_to(pipeline)
+    }))
+}
+
+/// The versions that pass `keep`, newest first.
+fn newest_first_where(
+    versions: impl Iterator<Item = VersionSummary>,
+    keep: impl Fn(&VersionSummary) -> bool,
+) -> Vec<VersionSummary> {
+    let mut kept: Vec<VersionSummary> = versions.filter(|v| keep(v)).collect();
+    kept.sort_by(newest_first);
+    kept
+}
+
+/// The stale versions named for `pipeline` (see [`Membership::Stale`]), newest first. Read only
+/// where they are shown: nothing else counts them.
+pub async fn stale_versions_of(
+    session: &Session,
+    namespace: &str,
+    pipeline: &Pipeline,
+    selector: Option<&str>,
+    paging: Paging,
+) -> Result<Vec<VersionSummary>> {
+    let Some(labels) = membership_selectors(pipeline, selector).1 else {
+        return Ok(Vec::new());
+    };
+    let listed = list_summaries(session, Some(namespace), Some(&labels), paging, ListRead::Objects).await?;
+    Ok(newest_first_where(listed.into_iter(), |v| {
+        v.membership(pipeline) == Membership::Stale
+    }))
 }
 
 /// The full objects of [`versions_of`], for `-o json|yaml`.
@@ -418,12 +442,65 @@ pub async fn full_versions_of(
     let api = session.api::<PipelineVersion>(Some(namespace));
     let action = Action::new("list", "pipelineversions", Some(namespace));
     let mut versions = Vec::new();
-    for labels in membership_selectors(pipeline, selector) {
+    for labels in membership_selectors(pipeline, selector).0 {
         let params = ListParams::default().labels(&labels).limit(paging.chunk_size());
         let page = crate::client::list_all(&api, &params, &action, &session.server).await?;
         versions.extend(page.into_iter().filter(|v| v.belongs_to(pipeline)));
     }
     Ok(versions)
+}
+
+/// One warning line per version that is not what KFP would list as the pipeline's: counted
+/// without a pipeline-id label, left with another Pipeline's UID, or with a spec that cannot be
+/// read. Empty when all is well.
+pub fn version_warnings(resolved: &ResolvedPipeline, stale: &[VersionSummary]) -> Vec<String> {
+    let place = format!(
+        "pipeline {:?} in namespace {:?}",
+        resolved.pipeline.name_any(),
+        resolved.namespace
+    );
+    let mut warnings = Vec::new();
+    for version in &resolved.versions {
+        let name = describe_version(version);
+        if let Some(why) = &version.unreadable {
+            warnings.push(format!("version {name} of {place} cannot be read: {why}"));
+        }
+        if version.membership(&resolved.pipeline) == Membership::Unlinked {
+            warnings.push(format!(
+                "version {name} of {place} has no {LABEL_PIPELINE_ID} label: it is counted by spec.pipelineName, but KFP does not list it"
+            ));
+        }
+    }
+    for version in stale {
+        warnings.push(format!(
+            "version {} is labelled with the UID of an earlier pipeline {:?}, not of {place}: KFP does not list it, and it is not counted",
+            describe_version(version),
+            resolved.pipeline.name_any(),
+        ));
+    }
+    warnings
+}
+
+/// `"v2" (object "train-v2")`, or `"train-v2"` when they are the same.
+fn describe_version(version: &VersionSummary) -> String {
+    let name = version.version_name();
+    if name == version.name {
+        format!("{name:?}")
+    } else {
+        format!("{name:?} (object {:?})", version.name)
+    }
+}
+
+/// The STATUS a version shows: why it is not what KFP lists, else its conditions.
+pub fn version_status(version: &VersionSummary, pipeline: &Pipeline) -> String {
+    if version.unreadable.is_some() {
+        return "InvalidSpec".to_string();
+    }
+    match version.membership(pipeline) {
+        Membership::Unlinked => "NoPipelineID".to_string(),
+        Membership::Stale => "StalePipelineID".to_string(),
+        _ => version.status_summary(),
+    }
 }
 
 /// Reads one version in full.

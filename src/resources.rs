@@ -12,6 +12,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod lenient;
+
 /// The API group every KFP resource lives in. Always used with the version: another project
 /// uses the same kind names in other versions.
 pub const GROUP: &str = "pipelines.kubeflow.org";
@@ -137,27 +139,35 @@ impl PipelineVersion {
             .map(String::as_str)
     }
 
-    /// The name of the Pipeline this version belongs to, as KFP decides it:
-    /// the `pipelines.kubeflow.org/pipeline` label when present, else `spec.pipelineName`.
+    /// The name of the Pipeline this version names: `spec.pipelineName` (KFP's webhook looks
+    /// the Pipeline up by it), else the `pipelines.kubeflow.org/pipeline` label, which KFP cuts
+    /// to 63 characters.
     pub fn pipeline_name(&self) -> &str {
+        if !self.spec.pipeline_name.is_empty() {
+            return &self.spec.pipeline_name;
+        }
         self.meta()
             .labels
             .as_ref()
             .and_then(|l| l.get(LABEL_PIPELINE_NAME))
             .map(String::as_str)
-            .unwrap_or(&self.spec.pipeline_name)
+            .unwrap_or_default()
     }
 
-    /// Whether this version belongs to `pipeline` (by UID label, else name label, else spec).
+    /// How this version relates to `pipeline` (see [`Membership`]).
+    pub fn membership(&self, pipeline: &Pipeline) -> Membership {
+        let id = self
+            .meta()
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(LABEL_PIPELINE_ID))
+            .map(String::as_str);
+        Membership::of(id, self.spec.pipeline_name == pipeline.name_any(), pipeline)
+    }
+
+    /// Whether this version counts as one of `pipeline`'s versions (see [`Membership::counts`]).
     pub fn belongs_to(&self, pipeline: &Pipeline) -> bool {
-        let labels = self.meta().labels.as_ref();
-        if let (Some(id), Some(uid)) = (
-            labels.and_then(|l| l.get(LABEL_PIPELINE_ID)),
-            pipeline.meta().uid.as_ref(),
-        ) {
-            return id == uid;
-        }
-        self.pipeline_name() == pipeline.name_any()
+        self.membership(pipeline).counts()
     }
 
     /// `pipelineSpec.sdkVersion`, e.g. `kfp-2.7.0`.
@@ -193,16 +203,69 @@ fn status_summary(status: Option<&PipelineVersionStatus>) -> String {
     }
 }
 
-/// The owner reference KFP's webhook puts on a version: its Pipeline, as controller.
+/// The owner reference KFP's webhook puts on a version (its `Default()`): the Pipeline with
+/// `blockOwnerDeletion: true` and no `controller` field, so the webhook has nothing to change.
 pub fn owner_reference(pipeline: &Pipeline) -> Option<OwnerReference> {
     Some(OwnerReference {
         api_version: API_VERSION.to_string(),
         kind: "Pipeline".to_string(),
         name: pipeline.name_any(),
         uid: pipeline.meta().uid.clone()?,
-        controller: Some(true),
-        block_owner_deletion: None,
+        controller: None,
+        block_owner_deletion: Some(true),
     })
+}
+
+/// The `pipelines.kubeflow.org/pipeline` label value KFP's webhook sets: the Pipeline's name cut
+/// to its first 63 bytes (`name[:63]` in Go, nothing trimmed after the cut).
+pub fn pipeline_label_value(pipeline_name: &str) -> &str {
+    // Object names are ASCII, so a byte cut is a character cut.
+    pipeline_name.get(..63).unwrap_or(pipeline_name)
+}
+
+/// Whether the API server accepts `value` as a label value (at most 63 characters, alphanumeric
+/// at both ends, `-`, `_`, `.` inside).
+pub fn is_label_value(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let inner = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    value.is_empty()
+        || (bytes.len() <= 63
+            && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+            && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+            && bytes.iter().all(inner))
+}
+
+/// How a version relates to a Pipeline, by KFP's rule (the `pipeline-id` label equals the
+/// Pipeline's UID) and ours for versions without that label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    /// Labelled with the Pipeline's UID: KFP lists it.
+    Member,
+    /// No `pipeline-id` label, `spec.pipelineName` names the Pipeline: counted here (latest
+    /// included), but KFP does not list it.
+    Unlinked,
+    /// Labelled with another UID (the Pipeline was deleted and created again) but named for this
+    /// one: never a member; shown so it is not lost from sight.
+    Stale,
+    /// Another pipeline's version.
+    Other,
+}
+
+impl Membership {
+    /// Counted as one of the pipeline's versions (listed, resolvable, compared by create).
+    pub fn counts(self) -> bool {
+        matches!(self, Membership::Member | Membership::Unlinked)
+    }
+
+    /// Decides membership from a version's `pipeline-id` label and the pipeline name it names.
+    fn of(pipeline_id: Option<&str>, names_pipeline: bool, pipeline: &Pipeline) -> Membership {
+        match (pipeline_id, pipeline.meta().uid.as_deref()) {
+            (Some(id), Some(uid)) if id == uid => Membership::Member,
+            (Some(_), _) if names_pipeline => Membership::Stale,
+            (None, _) if names_pipeline => Membership::Unlinked,
+            _ => Membership::Other,
+        }
+    }
 }
 
 /// Strips what the server owns from object metadata before printing it.
@@ -219,13 +282,18 @@ mod tests {
         serde_json::from_value(value).unwrap()
     }
 
-    #[test]
-    fn membership_prefers_uid_label_then_name_label_then_spec() {
-        let pipeline: Pipeline = serde_json::from_value(json!({
+    /// Pipeline `train` with UID `u1`.
+    fn train_pipeline() -> Pipeline {
+        serde_json::from_value(json!({
             "apiVersion": API_VERSION, "kind": "Pipeline",
             "metadata": {"name": "train", "uid": "u1"}, "spec": {}
         }))
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn membership_prefers_uid_label_then_name_label_then_spec() {
+        let pipeline = train_pipeline();
         let by_uid = version(json!({
             "apiVersion": API_VERSION, "kind": "PipelineVersion",
             "metadata": {"name": "a", "labels": {LABEL_PIPELINE_ID: "u2", LABEL_PIPELINE_NAME: "train"}},
@@ -241,6 +309,99 @@ mod tests {
         }));
         assert!(by_spec.belongs_to(&pipeline));
         assert_eq!(by_spec.version_name(), "b");
+    }
+
+    #[test]
+    fn membership_follows_kfps_pipeline_id_rule() {
+        let pipeline = train_pipeline();
+        let summary = |labels: Value, pipeline_name: &str, spec: bool| -> VersionSummary {
+            let mut object = json!({
+                "apiVersion": API_VERSION, "kind": "PipelineVersion",
+                "metadata": {"name": "v", "labels": labels},
+            });
+            if spec {
+                object["spec"] = json!({"pipelineName": pipeline_name, "pipelineSpec": {}});
+            }
+            serde_json::from_value(object).unwrap()
+        };
+        let cases = [
+            (
+                json!({LABEL_PIPELINE_ID: "u1"}),
+                "other",
+                true,
+                Membership::Member,
+            ),
+            (
+                json!({LABEL_PIPELINE_ID: "u0", LABEL_PIPELINE_NAME: "train"}),
+                "train",
+                true,
+                Membership::Stale,
+            ),
+            (
+                json!({LABEL_PIPELINE_NAME: "train"}),
+                "train",
+                true,
+                Membership::Unlinked,
+            ),
+            (json!({}), "train", true, Membership::Unlinked),
+            (
+                json!({LABEL_PIPELINE_NAME: "train"}),
+                "other",
+                true,
+                Membership::Other,
+            ),
+            (json!({LABEL_PIPELINE_ID: "u0"}), "other", true, Membership::Other),
+            // Metadata-only reads: the name label stands in for spec.pipelineName.
+            (
+                json!({LABEL_PIPELINE_ID: "u0", LABEL_PIPELINE_NAME: "train"}),
+                "",
+                false,
+                Membership::Stale,
+            ),
+            (json!({LABEL_PIPELINE_ID: "u1"}), "", false, Membership::Member),
+        ];
+        for (labels, name, spec, want) in cases {
+            let v = summary(labels.clone(), name, spec);
+            assert_eq!(v.membership(&pipeline), want, "{labels} {name} {spec}");
+            assert_eq!(v.belongs_to(&pipeline), want.counts());
+        }
+    }
+
+    #[test]
+    fn unreadable_specs_are_summarized_with_the_reason() {
+        let read = |spec: Value, digest: bool| -> VersionSummary {
+            let annotations = if digest {
+                json!({ANNOTATION_DIGEST: "sha256:00"})
+            } else {
+                json!({})
+            };
+            let text = json!({
+                "metadata": {"name": "v", "annotations": annotations},
+                "spec": {"pipelineName": "p", "pipelineSpec": spec}
+            })
+            .to_string();
+            serde_json::from_str(&text).unwrap()
+        };
+        for digest in [true, false] {
+            let bad = read(json!({"root": null, "sdkVersion": "kfp-2"}), digest);
+            assert_eq!(
+                bad.unreadable.as_deref(),
+                Some("spec.pipelineSpec.root is null, not an object")
+            );
+            assert_eq!(bad.sdk_version.as_deref(), Some("kfp-2"));
+            let tasks = read(json!({"root": {"dag": {"tasks": [1]}}}), digest);
+            assert_eq!(
+                tasks.unreadable.as_deref(),
+                Some("spec.pipelineSpec.root.dag.tasks is a list, not an object")
+            );
+            let good = read(json!({"root": {"dag": {"tasks": {"a": {}, "b": {}}}}}), digest);
+            assert_eq!((good.unreadable, good.task_count), (None, 2));
+            let scalar = read(json!("text"), digest);
+            assert_eq!(
+                scalar.unreadable.as_deref(),
+                Some("spec.pipelineSpec is a string, not an object")
+            );
+        }
     }
 
     #[test]
@@ -302,6 +463,9 @@ pub struct VersionSummary {
     /// Whether the spec was read: false for metadata-only lists, where the spec fields above
     /// are empty and the version name comes from the annotation.
     pub spec_read: bool,
+    /// Why the spec cannot be read (a field of the wrong type), e.g.
+    /// `spec.pipelineSpec.root is null, not an object`.
+    pub unreadable: Option<String>,
 }
 
 impl VersionSummary {
@@ -326,6 +490,7 @@ impl VersionSummary {
             task_count: version.task_count(),
             status: version.status.clone(),
             spec_read: true,
+            unreadable: summary::read_value(&version.spec.pipeline_spec).2,
         }
     }
 
@@ -356,12 +521,25 @@ impl VersionSummary {
             .unwrap_or(&self.spec_pipeline_name)
     }
 
-    /// Whether this version belongs to `pipeline` (by UID label, else name label, else spec).
+    /// How this version relates to `pipeline` (see [`Membership`]). When only metadata was
+    /// read, the name label stands in for `spec.pipelineName`.
+    pub fn membership(&self, pipeline: &Pipeline) -> Membership {
+        let name = pipeline.name_any();
+        let names_pipeline = if self.spec_read {
+            self.spec_pipeline_name == name
+        } else {
+            self.labels.get(LABEL_PIPELINE_NAME).map(String::as_str) == Some(pipeline_label_value(&name))
+        };
+        Membership::of(
+            self.labels.get(LABEL_PIPELINE_ID).map(String::as_str),
+            names_pipeline,
+            pipeline,
+        )
+    }
+
+    /// Whether this version counts as one of `pipeline`'s versions (see [`Membership::counts`]).
     pub fn belongs_to(&self, pipeline: &Pipeline) -> bool {
-        if let (Some(id), Some(uid)) = (self.labels.get(LABEL_PIPELINE_ID), pipeline.meta().uid.as_ref()) {
-            return id == uid;
-        }
-        self.pipeline_name() == pipeline.name_any()
+        self.membership(pipeline).counts()
     }
 
     /// See [`PipelineVersion::status_summary`].
@@ -385,7 +563,16 @@ mod summary {
     use serde::de::{IgnoredAny, MapAccess};
     use serde_json::Value;
 
+    use super::lenient::{Lenient, Shape, Text, describe};
     use super::{ANNOTATION_DIGEST, PipelineVersionStatus, VersionSummary};
+
+    /// [`read_pipeline_spec`] of a spec already parsed (objects fetched one by one).
+    pub(super) fn read_value(spec: &Value) -> (Option<String>, usize, Option<String>) {
+        match Lenient::<LeanPipelineSpec>::deserialize(spec) {
+            Ok(lean) => read_pipeline_spec(&lean),
+            Err(err) => (None, 0, Some(format!("spec.pipelineSpec: {err}"))),
+        }
+    }
 
     #[derive(Deserialize, Default)]
     #[serde(rename_all = "camelCase", default)]
@@ -405,26 +592,58 @@ mod summary {
         version_name: Option<String>,
         pipeline_name: String,
         display_name: Option<String>,
-        pipeline_spec: LeanPipelineSpec,
+        pipeline_spec: Lenient<LeanPipelineSpec>,
     }
 
+    /// What summaries read of a pipeline spec; every field may hold the wrong type.
     #[derive(Deserialize, Default)]
     #[serde(rename_all = "camelCase", default)]
-    struct LeanPipelineSpec {
-        sdk_version: Option<String>,
-        root: LeanRoot,
+    pub(super) struct LeanPipelineSpec {
+        sdk_version: Text,
+        root: Lenient<LeanRoot>,
     }
 
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct LeanRoot {
-        dag: LeanDag,
+        dag: Lenient<LeanDag>,
     }
 
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct LeanDag {
-        tasks: Count,
+        tasks: Lenient<Count>,
+    }
+
+    impl Shape for LeanPipelineSpec {
+        const OBJECT: bool = true;
+    }
+    impl Shape for LeanRoot {
+        const OBJECT: bool = true;
+    }
+    impl Shape for LeanDag {
+        const OBJECT: bool = true;
+    }
+    impl Shape for Count {
+        const OBJECT: bool = true;
+    }
+
+    /// SDK version, root task count and, when a field has the wrong type, why the spec cannot
+    /// be read (e.g. `spec.pipelineSpec.root is null, not an object`).
+    pub(super) fn read_pipeline_spec(
+        spec: &Lenient<LeanPipelineSpec>,
+    ) -> (Option<String>, usize, Option<String>) {
+        let Some(lean) = &spec.value else {
+            return (None, 0, describe("spec.pipelineSpec", spec));
+        };
+        let root = lean.root.value.as_ref();
+        let dag = root.and_then(|r| r.dag.value.as_ref());
+        let tasks = dag.and_then(|d| d.tasks.value.as_ref()).map_or(0, |c| c.0);
+        let problem = describe("spec.pipelineSpec.sdkVersion", &lean.sdk_version)
+            .or_else(|| describe("spec.pipelineSpec.root", &lean.root))
+            .or_else(|| root.and_then(|r| describe("spec.pipelineSpec.root.dag", &r.dag)))
+            .or_else(|| dag.and_then(|d| describe("spec.pipelineSpec.root.dag.tasks", &d.tasks)));
+        (lean.sdk_version.value.clone(), tasks, problem)
     }
 
     /// Counts a map's entries without keeping them.
@@ -446,11 +665,8 @@ mod summary {
                     }
                     Ok(Count(n))
                 }
-                fn visit_unit<E>(self) -> Result<Count, E> {
-                    Ok(Count(0))
-                }
             }
-            deserializer.deserialize_any(CountVisitor)
+            deserializer.deserialize_map(CountVisitor)
         }
     }
 
@@ -503,23 +719,14 @@ mod summary {
                         out.spec_version_name = spec.version_name;
                         out.spec_pipeline_name = spec.pipeline_name;
                         out.display_name = spec.display_name;
-                        out.sdk_version = spec.pipeline_spec.sdk_version;
-                        out.task_count = spec.pipeline_spec.root.dag.tasks.0;
+                        (out.sdk_version, out.task_count, out.unreadable) =
+                            read_pipeline_spec(&spec.pipeline_spec);
                     }
                     "spec" => {
                         out.spec_read = true;
                         let spec: FullSpec = map.next_value()?;
                         out.digest = crate::digest::of(&spec.pipeline_spec, spec.platform_spec.as_ref());
-                        out.sdk_version = spec
-                            .pipeline_spec
-                            .get("sdkVersion")
-                            .and_then(Value::as_str)
-                            .map(str::to_string);
-                        out.task_count = spec
-                            .pipeline_spec
-                            .pointer("/root/dag/tasks")
-                            .and_then(Value::as_object)
-                            .map_or(0, |t| t.len());
+                        (out.sdk_version, out.task_count, out.unreadable) = read_value(&spec.pipeline_spec);
                         out.spec_version_name = spec.version_name;
                         out.spec_pipeline_name = spec.pipeline_name;
                         out.display_name = spec.display_name;

@@ -50,6 +50,23 @@ fn singular(resource: &str) -> &str {
 /// Turns a client error into a user error naming the action, the server and the fix.
 pub fn explain(err: kube::Error, action: &Action<'_>, server: &str) -> anyhow::Error {
     let what = action.describe();
+    // An answer that arrived but could not be parsed is no connection problem. (kube reports a
+    // watch event it cannot parse as a Status with code 0.)
+    match &err {
+        kube::Error::SerdeError(e) => {
+            return UserError::new(format!(
+                "cannot {what}: the answer of the Kubernetes API server at {server} cannot be read: {e}"
+            ))
+            .into();
+        }
+        kube::Error::Api(status) if status.code == 0 => {
+            return UserError::new(format!(
+                "cannot {what}: the answer of the Kubernetes API server at {server} cannot be read"
+            ))
+            .into();
+        }
+        _ => {}
+    }
     match &err {
         kube::Error::Api(status) => {
             let code = status.code;

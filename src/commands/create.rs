@@ -205,6 +205,16 @@ pub fn print_outcome(
                 version.name_any()
             ));
         }
+        VersionOutcome::Unchecked(version) => {
+            objects.push(printable(version.as_ref())?);
+            lines.push(format!(
+                "pipelineversion.pipelines.kubeflow.org/{} unchecked{suffix}",
+                version.name_any()
+            ));
+        }
+    }
+    for note in &outcome.notes {
+        printer.info(note);
     }
     print_result(printer, format, &objects, &lines)
 }

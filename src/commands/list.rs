@@ -8,6 +8,7 @@ use futures::StreamExt;
 use jiff::Timestamp;
 use kube::ResourceExt;
 use kube::api::ListParams;
+use serde_json::Value;
 
 use crate::cli::{ListArgs, OutputFormat, SortBy};
 use crate::client::{Action, Session, explain, is_forbidden, list_pages};
@@ -17,7 +18,7 @@ use crate::output::{DataFormat, PlainTable, Printer, age, truncate};
 use crate::reference::{Reference, VersionSelector};
 use crate::resolve::{self, ListRead, Paging, ResolvedPipeline, newest_first, origin_label};
 use crate::resources::{
-    ANNOTATION_PROMOTED_FROM, LABEL_PIPELINE_NAME, Pipeline, PipelineVersion, VersionSummary,
+    ANNOTATION_PROMOTED_FROM, LABEL_PIPELINE_ID, Pipeline, PipelineVersion, VersionSummary,
 };
 
 use super::{parse_reference, print_objects};
@@ -174,11 +175,12 @@ async fn collect_namespace(
             shared,
         });
     }
-    // Labelled versions (all that KFP's webhook or this tool wrote) are read as metadata only:
-    // membership, creation time, UID and the version-name annotation are all there, and large
-    // specs are not sent. Unlabelled ones are matched on spec.pipelineName, so read whole.
-    let labelled_only = LABEL_PIPELINE_NAME.to_string();
-    let unlabelled_only = format!("!{LABEL_PIPELINE_NAME}");
+    // Versions with a pipeline-id label (all that KFP's webhook or this tool wrote) are read as
+    // metadata only: membership (the UID), creation time and the version-name annotation are
+    // all there, and large specs are not sent. Unlabelled ones are matched on
+    // spec.pipelineName, so read whole.
+    let labelled_only = LABEL_PIPELINE_ID.to_string();
+    let unlabelled_only = format!("!{LABEL_PIPELINE_ID}");
     let (mut versions, unlabelled) = futures::future::try_join(
         resolve::list_summaries(
             session,
@@ -213,21 +215,30 @@ pub fn pipeline_rows(listings: Vec<Listing>, shared_ns: Option<&str>) -> Vec<Pip
         shared: shared_scope,
     } in listings
     {
-        // Index versions by (namespace, pipeline name) once; membership is then checked per candidate.
-        let mut by_pipeline: HashMap<(&str, &str), Vec<&VersionSummary>> = HashMap::new();
+        // Index versions once by what makes them members (KFP's rule): the pipeline-id label,
+        // else (no such label) the namespace and spec.pipelineName.
+        let mut by_uid: HashMap<&str, Vec<&VersionSummary>> = HashMap::new();
+        let mut by_name: HashMap<(&str, &str), Vec<&VersionSummary>> = HashMap::new();
         for v in &versions {
-            by_pipeline
-                .entry((v.namespace.as_str(), v.pipeline_name()))
-                .or_default()
-                .push(v);
+            match v.labels.get(LABEL_PIPELINE_ID) {
+                Some(uid) => by_uid.entry(uid.as_str()).or_default().push(v),
+                None => by_name
+                    .entry((v.namespace.as_str(), v.spec_pipeline_name.as_str()))
+                    .or_default()
+                    .push(v),
+            }
         }
         for pipeline in pipelines {
             let namespace = pipeline.namespace().unwrap_or_default();
             let name = pipeline.name_any();
-            let mine: Vec<&VersionSummary> = by_pipeline
-                .get(&(namespace.as_str(), name.as_str()))
-                .map(|vs| vs.iter().copied().filter(|v| v.belongs_to(&pipeline)).collect())
-                .unwrap_or_default();
+            let by_id = pipeline.metadata.uid.as_deref().and_then(|uid| by_uid.get(uid));
+            let mine: Vec<&VersionSummary> = by_id
+                .into_iter()
+                .chain(by_name.get(&(namespace.as_str(), name.as_str())))
+                .flatten()
+                .copied()
+                .filter(|v| v.belongs_to(&pipeline))
+                .collect();
             let latest = mine
                 .iter()
                 .copied()
@@ -357,13 +368,30 @@ async fn list_versions(
         .await?;
     }
     let latest_uid = resolve::latest(&resolved.versions).and_then(|v| v.uid.clone());
+    // Stale versions are no members; tables show them (marked) so they are not lost from sight.
+    let table = matches!(args.output, OutputFormat::Table | OutputFormat::Wide);
+    let stale = if table {
+        let selector = args.selector.as_deref();
+        resolve::stale_versions_of(session, &resolved.namespace, &resolved.pipeline, selector, paging).await?
+    } else {
+        Vec::new()
+    };
+    for warning in resolve::version_warnings(&resolved, &stale) {
+        printer.warn(&warning);
+    }
     let mut versions = std::mem::take(&mut resolved.versions);
+    versions.extend(stale);
     if args.sort_by == Some(SortBy::Name) {
         versions.sort_by_key(VersionSummary::version_name);
     } else {
         versions.sort_by(newest_first);
     }
     if versions.is_empty() {
+        if let Some(format) = Option::<DataFormat>::from(args.output) {
+            // As kubectl: an empty List, so scripts always get a document.
+            printer.list::<Value>(&[], format)?;
+            return Ok(ExitStatus::Success);
+        }
         printer.info(&format!(
             "No versions found for pipeline {}/{}.",
             resolved.namespace,
@@ -435,7 +463,7 @@ pub fn version_table(
             origin.clone(),
             digest::short(&version.digest),
             if is_latest { "*".into() } else { String::new() },
-            version.status_summary(),
+            resolve::version_status(version, &resolved.pipeline),
             age(version.created.as_ref(), now),
         ];
         if wide {

@@ -9,6 +9,7 @@ mod transcripts;
 
 mod bad_input;
 mod completion;
+mod concurrency;
 mod config;
 mod create;
 mod diff;
@@ -16,6 +17,7 @@ mod faults;
 mod foundation;
 mod get;
 mod list;
+mod parity;
 mod progress;
 mod promote;
 mod security;

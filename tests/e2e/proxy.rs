@@ -44,6 +44,10 @@ pub enum Mode {
         deliver: bool,
         then_dead: bool,
     },
+    /// Every `every`-th client chunk (counted across all connections) is relayed to the server,
+    /// its answer thrown away and the client's connection reset: requests that land but whose
+    /// answers are lost, over and over, among many clients at once.
+    CutEvery { every: usize },
 }
 
 struct Shared {
@@ -55,6 +59,8 @@ struct Shared {
     chunks: AtomicUsize,
     /// Whether a `Cut` happened since the mode was set.
     cut: AtomicBool,
+    /// How many connections a cut mode reset since the mode was set.
+    cuts: AtomicUsize,
     dead: AtomicBool,
 }
 
@@ -86,6 +92,7 @@ impl Proxy {
             connections: AtomicUsize::new(0),
             chunks: AtomicUsize::new(0),
             cut: AtomicBool::new(false),
+            cuts: AtomicUsize::new(0),
             dead: AtomicBool::new(false),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
@@ -123,12 +130,18 @@ impl Proxy {
         self.shared.connections.store(0, Ordering::SeqCst);
         self.shared.chunks.store(0, Ordering::SeqCst);
         self.shared.cut.store(false, Ordering::SeqCst);
+        self.shared.cuts.store(0, Ordering::SeqCst);
         self.shared.dead.store(false, Ordering::SeqCst);
     }
 
     /// Whether a `Cut` took place since the mode was set.
     pub fn was_cut(&self) -> bool {
         self.shared.cut.load(Ordering::SeqCst)
+    }
+
+    /// Connections reset by `Cut` or `CutEvery` since the mode was set.
+    pub fn cuts(&self) -> usize {
+        self.shared.cuts.load(Ordering::SeqCst)
     }
 
     /// Client chunks relayed since the mode was set.
@@ -238,10 +251,20 @@ async fn relay(mut client: TcpStream, shared: Arc<Shared>, connection: usize) {
                     Ok(n) => n,
                 };
                 let chunk = shared.chunks.fetch_add(1, Ordering::SeqCst) + 1;
+                if let Mode::CutEvery { every } = mode
+                    && chunk.is_multiple_of(every)
+                {
+                    shared.cuts.fetch_add(1, Ordering::SeqCst);
+                    let _ = server.write_all(&from_client[..n]).await;
+                    reset(client).await;
+                    let _ = tokio::time::timeout(Duration::from_secs(5), server.read(&mut from_server)).await;
+                    return;
+                }
                 if let Mode::Cut { chunk: at, deliver, then_dead } = mode
                     && chunk == at
                     && !shared.cut.swap(true, Ordering::SeqCst)
                 {
+                    shared.cuts.fetch_add(1, Ordering::SeqCst);
                     shared.dead.store(then_dead, Ordering::SeqCst);
                     if deliver {
                         let _ = server.write_all(&from_client[..n]).await;
