@@ -32,11 +32,9 @@ pub enum Kind {
     Number,
 }
 
-/// Up to this many targets per (document, kind, depth), spread over the candidates.
-const PER_DEPTH: usize = 2;
-
-/// The mutations of one valid case, with their kind and depth (for the summary).
-pub fn of(base: &Case) -> Vec<(Kind, usize, Case)> {
+/// The mutations of one valid case, with their kind and depth (for the summary): up to
+/// `per_depth` targets per (document, kind, depth), spread over the candidates.
+pub fn of(base: &Case, per_depth: usize) -> Vec<(Kind, usize, Case)> {
     let mut out = Vec::new();
     let documents = [
         (Document::Pipeline, Some(&base.pipeline_spec)),
@@ -61,7 +59,7 @@ pub fn of(base: &Case) -> Vec<(Kind, usize, Case)> {
                 }
             }
             for (depth, candidates) in by_depth {
-                for pick in spread(candidates.len()) {
+                for pick in spread(candidates.len(), per_depth) {
                     let (path, node) = candidates[pick];
                     for (label, replacement) in replacements(kind, node) {
                         let mut case = base.clone();
@@ -124,14 +122,10 @@ fn applies(kind: Kind, path: &[Step], node: &Value) -> bool {
     }
 }
 
-/// The first, middle and last of `len` candidates, at most [`PER_DEPTH`] of them.
-fn spread(len: usize) -> Vec<usize> {
-    let mut picks: Vec<usize> = [0, len / 2, len.saturating_sub(1)]
-        .into_iter()
-        .filter(|i| *i < len)
-        .collect();
+/// `count` indexes spread evenly over `0..len`, the first included.
+fn spread(len: usize, count: usize) -> Vec<usize> {
+    let mut picks: Vec<usize> = (0..count.min(len)).map(|i| i * len / count.min(len)).collect();
     picks.dedup();
-    picks.truncate(PER_DEPTH);
     picks
 }
 
