@@ -122,17 +122,9 @@ fn promote_refuses_a_stored_version_kfp_would_refuse() {
     yaml.push_str("---\n");
     yaml.push_str(&crate::support::version_manifest("train", "v1", &old, true));
     cp.create(&ns.local, &yaml);
+    let source = format!("{}/train@v1", ns.local);
     let out = cp
-        .kfp(
-            &ns,
-            &[
-                "promote",
-                &format!("{}/train@v1", ns.local),
-                "--to",
-                &ns.other,
-                "--yes",
-            ],
-        )
+        .kfp(&ns, &["promote", &source, "--to", &ns.other, "--yes"])
         .run();
     out.assert_error("");
     assert_eq!(
