@@ -14,11 +14,14 @@ use crate::manifest::{self, CompiledPipeline, ManifestError};
 use crate::output::{DataFormat, Printer};
 use crate::publish::{self, Outcome, PipelineStep, Plan, VersionDraft, VersionOutcome, VersionStep};
 use crate::reference::{NameRule, check};
+use crate::validate::{self, SpecError};
 
 use super::printable;
 
 pub async fn run(session: &Session, args: &CreateArgs, printer: &Printer) -> Result<ExitStatus> {
     let compiled = manifest::read(&args.file).map_err(|err| file_error(&args.file, err))?;
+    validate::check(&compiled.pipeline_spec, compiled.platform_spec.as_ref())
+        .map_err(|err| invalid_spec(&file_subject(&args.file), &err))?;
     let draft = draft(args, &compiled)?;
     let target = publish::collect_target(session, &session.namespace, &draft.pipeline_name).await?;
     let plan = publish::plan(&draft, &session.namespace, &target)?;
@@ -32,13 +35,9 @@ pub async fn run(session: &Session, args: &CreateArgs, printer: &Printer) -> Res
 
 /// `file "x" …` for a path, `standard input …` for `-`.
 pub fn file_error(path: &Path, err: ManifestError) -> anyhow::Error {
-    let subject = if path.as_os_str() == "-" {
-        "standard input".to_string()
-    } else {
-        format!("file {:?}", path.display().to_string())
-    };
+    let subject = file_subject(path);
     let hint = match err {
-        ManifestError::Syntax(_) | ManifestError::InvalidSpec(_) | ManifestError::NotAPipeline(_) => {
+        ManifestError::Syntax(_) | ManifestError::NotAPipeline(_) => {
             Some("pass the YAML that `kfp dsl compile` writes (IR, or --kubernetes-manifest-format)")
         }
         ManifestError::Zip | ManifestError::Gzip => {
@@ -51,6 +50,20 @@ pub fn file_error(path: &Path, err: ManifestError) -> anyhow::Error {
         Some(hint) => error.with_hint(hint).into(),
         None => error.into(),
     }
+}
+
+fn file_subject(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard input".to_string()
+    } else {
+        format!("file {:?}", path.display().to_string())
+    }
+}
+
+/// `<subject> is not a valid KFP pipeline spec: <path>: <why>`; `subject` names the file or
+/// the version the spec came from.
+pub fn invalid_spec(subject: &str, err: &SpecError) -> anyhow::Error {
+    UserError::new(format!("{subject} is not a valid KFP pipeline spec: {err}")).into()
 }
 
 /// Names and texts for the new version: flags first, then the SDK's manifests, then the spec.

@@ -22,8 +22,9 @@ use crate::resources::{
     ANNOTATION_PROMOTED_AT, ANNOTATION_PROMOTED_FROM, ANNOTATION_PROMOTED_FROM_CLUSTER,
     ANNOTATION_PROMOTED_FROM_CONTEXT, ANNOTATION_PROMOTED_FROM_UID, PipelineVersion,
 };
+use crate::validate;
 
-use super::create::{print_outcome, print_plan};
+use super::create::{invalid_spec, print_outcome, print_plan};
 use super::parse_reference;
 
 pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -36,6 +37,16 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
     };
     let namespace = target_namespace(args, &target)?;
     let draft = draft(&source, &resolved, &version, args.as_version.as_deref());
+    // What KFP would refuse is not copied: checked before any request to the target.
+    validate::check(&draft.pipeline_spec, draft.platform_spec.as_ref()).map_err(|err| {
+        let source = format!(
+            "{}/{}@{}",
+            resolved.namespace,
+            resolved.pipeline.name_any(),
+            version.version_name()
+        );
+        invalid_spec(&format!("version {source:?}"), &err)
+    })?;
     let state = publish::collect_target(&target, &namespace, &draft.pipeline_name).await?;
     let plan = publish::plan(&draft, &namespace, &state)?;
     let writes = planned_writes(&plan);

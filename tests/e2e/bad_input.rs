@@ -179,7 +179,7 @@ fn hostile_standard_input_is_refused_in_bounded_memory_and_time() {
             // One scalar of 15 MiB in an otherwise valid pipeline: parsed, then refused before
             // sending for being larger than etcd stores.
             let text = format!(
-                "pipelineInfo: {{name: huge}}\nroot: {{}}\ndeploymentSpec: {{blob: '{}'}}\n",
+                "pipelineInfo: {{name: huge}}\nroot: {{}}\nschemaVersion: 2.1.0\ndeploymentSpec: {{blob: '{}'}}\n",
                 "x".repeat(size as usize)
             );
             std::fs::write(&path, text).expect("write input");

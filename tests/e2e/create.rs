@@ -266,13 +266,13 @@ fn bad_input_is_refused_and_nothing_is_created() {
             shared_data("pipelines/invalid/invalid_yaml.yaml")
                 .display()
                 .to_string(),
-            "has an invalid pipeline spec: unknown field \"components_1\"",
+            "is not a valid KFP pipeline spec: components_1: unknown field of PipelineSpec; it has pipelineInfo, ",
         ),
         (
             shared_data("pipelines/invalid/no_name.yaml")
                 .display()
                 .to_string(),
-            "has an invalid pipeline spec: pipelineInfo.name is missing",
+            "is not a valid KFP pipeline spec: pipelineInfo.name: is missing",
         ),
         (
             shared_data("pipelines/invalid/wrong_format.png")
@@ -305,12 +305,12 @@ fn bad_input_is_refused_and_nothing_is_created() {
             "is not a compiled KFP pipeline: it looks like a component spec",
         ),
         (
-            b"pipelineInfo: {name: x}\n".to_vec(),
-            "is not a compiled KFP pipeline: field \"root\" is missing",
+            b"pipelineInfo: {name: x}\nschemaVersion: 2.1.0\n".to_vec(),
+            "is not a valid KFP pipeline spec: root: is missing",
         ),
         (
-            b"pipelineInfo: {name: Bad_Name}\nroot: {}\n".to_vec(),
-            "has an invalid pipeline spec: pipelineInfo.name \"Bad_Name\" is not a valid pipeline name",
+            b"pipelineInfo: {name: Bad_Name}\nroot: {}\nschemaVersion: 2.1.0\n".to_vec(),
+            "is not a valid KFP pipeline spec: pipelineInfo.name: \"Bad_Name\" is not a valid pipeline name",
         ),
         (b"a: [1, 2\nb: 3\n".to_vec(), "is not valid YAML or JSON"),
         (vec![0xff, 0xfe, 0xfd], "is not UTF-8 text"),
@@ -348,7 +348,7 @@ fn objects_too_large_for_etcd_are_refused_before_sending() {
     let cp = ControlPlane::get();
     let ns = cp.namespaces("create-large");
     let big = format!(
-        "pipelineInfo: {{name: big}}\nroot: {{}}\ncomponents:\n  blob: {{x: '{}'}}\n",
+        "pipelineInfo: {{name: big}}\nroot: {{}}\nschemaVersion: 2.1.0\ncomponents:\n  comp-blob: {{executorLabel: '{}'}}\n",
         "x".repeat(2 * 1024 * 1024)
     );
     let out = cp.kfp(&ns, &["create", "-f", "-"]).stdin(big).run();

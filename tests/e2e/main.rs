@@ -22,3 +22,4 @@ mod progress;
 mod promote;
 mod security;
 mod streaming;
+mod validate;
