@@ -6,7 +6,9 @@ pub mod config;
 pub mod crds;
 pub mod create;
 pub mod diff;
+pub mod drift;
 pub mod get;
+pub mod history;
 pub mod list;
 pub mod promote;
 pub mod version;
@@ -32,7 +34,8 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
     if let Command::Complete(args) = &cli.command {
         return Ok(complete::run(args, &cli.global, printer));
     }
-    let config = Config::from_cli(&cli.global)?;
+    // `drift -n` takes a comma-separated list; the settings see its first namespace.
+    let config = Config::from_cli(&drift::settings_args(cli))?;
     if config.connection.insecure_skip_tls_verify {
         printer.warn("TLS certificate verification is off (--insecure-skip-tls-verify); the server's identity is not checked");
     }
@@ -54,6 +57,8 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
         }
         Command::Diff(args) => block_on(diff::run(&config, args, printer)),
         Command::Promote(args) => block_on(promote::run(&config, args, printer)),
+        Command::History(args) => block_on(history::run(&config, args, printer)),
+        Command::Drift(args) => block_on(drift::run(&config, args, &drift::namespaces(cli)?, printer)),
     }
 }
 
