@@ -15,6 +15,7 @@ mod diff;
 mod faults;
 mod foundation;
 mod get;
+mod lineage;
 mod list;
 mod promote;
 mod security;
