@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     bin_name = "kubectl kfp",
     version,
     max_term_width = 100,
-    after_help = "References: [NAMESPACE/]PIPELINE[@VERSION], VERSION = version name, object name, latest or sha256:<hex prefix>.\nExit codes: 0 ok, 1 differences (diff), 2 error, 130 interrupted."
+    after_help = "References: [NAMESPACE/]PIPELINE[@VERSION], VERSION = version name, object name, latest or sha256:<hex prefix>.\nExit codes: 0 ok, 1 differences (diff, drift), 2 error, 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]

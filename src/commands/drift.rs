@@ -116,7 +116,7 @@ pub async fn run(
         let mut snapshot = collect::snapshot(session, scope)
             .await
             .map_err(|err| one_line(&err))?;
-        snapshot_with_trusted_digests(session, &mut snapshot, shared_ref, &args.pipelines)
+        trust_compared_digests(session, &mut snapshot, shared_ref, &args.pipelines)
             .await
             .map_err(|err| one_line(&err))?;
         Ok::<_, String>(snapshot)
@@ -162,9 +162,7 @@ pub async fn run(
     let drift = drifted(&rows, &fail_on);
     let show_context = targets.len() > 1;
     match args.output {
-        ReportFormat::Table if rows.is_empty() => printer.info(&format!(
-            "No pipelines to compare in shared namespace {shared:?}."
-        )),
+        ReportFormat::Table if rows.is_empty() => printer.info(&empty_message(baseline, &shared)),
         ReportFormat::Table => printer.table(&table(&rows, show_context, !args.no_headers)),
         ReportFormat::Json | ReportFormat::Yaml => {
             let report = Report::new(baseline, &shared, &targets, &rows, &args.fail_on, drift);
@@ -235,7 +233,7 @@ fn scope_of(
 
 /// Makes the digests drift compares trustworthy: every version of the compared shared
 /// pipelines, and each namespace's latest version of them.
-async fn snapshot_with_trusted_digests(
+async fn trust_compared_digests(
     session: &Session,
     snapshot: &mut Snapshot,
     shared: &str,
@@ -263,6 +261,21 @@ async fn snapshot_with_trusted_digests(
         .map(|(index, _)| index)
         .collect();
     collect::trust_digests(session, &mut snapshot.versions, &indices).await
+}
+
+/// Why there are no rows: nothing shared, or nothing to compare it with.
+fn empty_message(baseline: &Snapshot, shared: &str) -> String {
+    if baseline
+        .pipelines
+        .iter()
+        .any(|p| p.metadata.namespace.as_deref() == Some(shared))
+    {
+        format!(
+            "No namespaces to compare with shared namespace {shared:?}; name them with -n NS,… or use -A."
+        )
+    } else {
+        format!("No pipelines found in shared namespace {shared:?}.")
+    }
 }
 
 /// Pipelines named on the command line must exist in the baseline.

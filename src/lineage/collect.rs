@@ -15,7 +15,7 @@ use kube::api::ListParams;
 use super::{ClusterId, Snapshot};
 use crate::client::{Action, Session, explain, is_forbidden, is_not_found, list_pages};
 use crate::digest;
-use crate::error::{UserError, summarize};
+use crate::error::summarize;
 use crate::resolve::{self, DEFAULT_CHUNK_SIZE, ListRead, Paging};
 use crate::resources::{ANNOTATION_DIGEST, LABEL_PIPELINE_NAME, Pipeline, PipelineVersion, VersionSummary};
 
@@ -102,16 +102,8 @@ async fn read(session: &Session, namespace: Option<&str>) -> Result<Option<Read>
     let params = ListParams::default().limit(DEFAULT_CHUNK_SIZE);
     let labelled = LABEL_PIPELINE_NAME.to_string();
     let unlabelled = format!("!{LABEL_PIPELINE_NAME}");
-    let pipelines = async {
-        list_pages(&session.api::<Pipeline>(namespace), &params)
-            .await
-            .map_err(|err| match is_forbidden(&err) {
-                true => Forbidden.into(),
-                false => explain(err, &Action::new("list", "pipelines", namespace), &session.server),
-            })
-    };
-    let outcome = futures::future::try_join3(
-        pipelines,
+    let (pipelines, labelled, unlabelled) = futures::future::join3(
+        list_pages(&session.api::<Pipeline>(namespace), &params),
         resolve::list_summaries(
             session,
             namespace,
@@ -128,28 +120,21 @@ async fn read(session: &Session, namespace: Option<&str>) -> Result<Option<Read>
         ),
     )
     .await;
-    match outcome {
-        Ok((pipelines, mut versions, rest)) => {
-            versions.extend(rest);
-            Ok(Some((pipelines, versions)))
+    // Who may not list pipelines there may not list their versions either (one role grants both).
+    let pipelines = match pipelines {
+        Ok(pipelines) => pipelines,
+        Err(err) if is_forbidden(&err) => return Ok(None),
+        Err(err) => {
+            return Err(explain(
+                err,
+                &Action::new("list", "pipelines", namespace),
+                &session.server,
+            ));
         }
-        Err(err) if forbidden(&err) => Ok(None),
-        Err(err) => Err(err),
-    }
-}
-
-/// Marks a 403 from the pipelines list (version lists are explained by `resolve`).
-#[derive(Debug, thiserror::Error)]
-#[error("forbidden")]
-struct Forbidden;
-
-/// Whether an error from [`read`] is a 403: ours, or one `resolve` explained.
-fn forbidden(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<Forbidden>().is_some()
-        || err
-            .chain()
-            .filter_map(|cause| cause.downcast_ref::<UserError>())
-            .any(|user| user.message.contains(": forbidden"))
+    };
+    let mut versions = labelled?;
+    versions.extend(unlabelled?);
+    Ok(Some((pipelines, versions)))
 }
 
 /// The namespaces of the cluster, when the user may list them.
