@@ -622,3 +622,35 @@ fn drift_between_clusters_reports_an_unreachable_one_in_its_row() {
     );
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
+
+#[test]
+fn drift_reads_versions_written_by_other_tools_whole() {
+    // No digest or version-name annotations (as KFP's own API writes them): six shared
+    // versions (read as one list of the namespace) and one unlabelled team version (read alone,
+    // matched to its pipeline by spec.pipelineName).
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("drift-foreign");
+    cp.seed(&ns.shared, "train", &["v1", "v2", "v3", "v4", "v5", "v6"]);
+    let spec = shared_data("pipelines/variants/train_v1.yaml");
+    let mut team = crate::support::pipeline_manifest("train", "team copy");
+    team.push_str("---\n");
+    team.push_str(&crate::support::version_manifest("train", "mine", &spec, false));
+    cp.create(&ns.local, &team);
+    let out = cp.kfp(&ns, &["drift", "-o", "json"]).run();
+    let report = json_of(&out);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let item = &report["items"][0];
+    assert_eq!(
+        (
+            &item["state"],
+            &item["latest"]["version"],
+            &item["latest"]["digest"]
+        ),
+        (&json!("current"), &json!("mine"), &item["baseline"]["digest"])
+    );
+    assert!(
+        item["latest"]["digest"].as_str().unwrap().starts_with(TRAIN_V1),
+        "{report}"
+    );
+    assert_eq!(report["items"].as_array().unwrap().len(), 1);
+}
