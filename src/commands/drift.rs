@@ -174,16 +174,10 @@ pub async fn run(
             printer.value(&report, format)?;
         }
     }
-    let unreachable: Vec<String> = rows
-        .iter()
-        .filter_map(|r| {
-            Some(format!(
-                "error: context {:?}: {}",
-                r.cluster.label(),
-                r.error.as_ref()?
-            ))
-        })
-        .collect();
+    let unreachable = collect::context_errors(
+        rows.iter()
+            .filter_map(|r| Some((&r.cluster, r.error.as_deref()?))),
+    );
     if !unreachable.is_empty() {
         // The rest printed; a cluster that could not be compared is still an error (exit 2).
         printer.error_lines(&unreachable);

@@ -93,18 +93,12 @@ pub async fn run(config: &Config, args: &HistoryArgs, printer: &Printer) -> Resu
         ReportFormat::Yaml => printer.value(&report(&lineage), DataFormat::Yaml)?,
     }
     // Listed contexts that could not be read: the rest printed, but the answer is incomplete.
-    let failed: Vec<String> = pool
-        .clusters
-        .iter()
-        .filter(|c| c.listed)
-        .filter_map(|c| {
-            Some(format!(
-                "error: context {:?}: {}",
-                c.id.label(),
-                c.error.as_ref()?
-            ))
-        })
-        .collect();
+    let failed = collect::context_errors(
+        pool.clusters
+            .iter()
+            .filter(|c| c.listed)
+            .filter_map(|c| Some((&c.id, c.error.as_deref()?))),
+    );
     if !failed.is_empty() {
         printer.error_lines(&failed);
         return Ok(ExitStatus::Error);

@@ -266,3 +266,11 @@ pub async fn connect_all(
 pub fn one_line(err: &anyhow::Error) -> String {
     summarize(err).0
 }
+
+/// `error: context "x": …` lines for the clusters that could not be read: printed after the
+/// rest of the answer, which then exits 2.
+pub fn context_errors<'a>(failures: impl Iterator<Item = (&'a ClusterId, &'a str)>) -> Vec<String> {
+    failures
+        .map(|(cluster, why)| format!("error: context {:?}: {why}", cluster.label()))
+        .collect()
+}

@@ -465,22 +465,11 @@ fn drift_shows_current_behind_diverged_and_absent_and_gates_on_them() {
         )
     );
     assert!(behind["latest"]["digest"].as_str().unwrap().starts_with(TRAIN_V1));
-    let everywhere = cp.kfp(&ns, &["drift", "-A", "--no-headers"]).no_namespace().run();
+    let everywhere = cp.kfp(&ns, &["drift", "-A"]).no_namespace().run();
     let mine: Vec<Vec<String>> = everywhere
-        .stdout
-        .lines()
-        .filter(|l| {
-            [&ns.local, &ns.other, &c, &d]
-                .iter()
-                .any(|n| l.split_whitespace().nth(1) == Some(n.as_str()))
-        })
-        .map(|l| {
-            l.split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(String::from)
-                .collect()
-        })
+        .rows()
+        .into_iter()
+        .filter(|row| [&ns.local, &ns.other, &c, &d].contains(&&row[1]))
         .collect();
     let want: Vec<Vec<String>> = expected
         .iter()
