@@ -63,7 +63,7 @@ pub async fn run(
             None,
             Session::connect(config, None).await.map_err(|e| one_line(&e)),
         )],
-        contexts => collect::connect_all(config, contexts)
+        contexts => collect::connect_all(config, &unique(contexts))
             .await
             .into_iter()
             .map(|(cluster, session)| (Some(cluster), session))
@@ -195,6 +195,16 @@ struct ClusterPlan {
     cluster: ClusterId,
     read: Result<(Session, Scope), String>,
     namespaces: Namespaces,
+}
+
+/// The contexts in their first order, each once.
+fn unique(contexts: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    contexts
+        .iter()
+        .filter(|c| seen.insert(c.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// What to read in one cluster and which of its namespaces are rows.
