@@ -46,6 +46,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a pipeline version from a compiled pipeline')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two pipeline versions, or a version with a file (exit 1 when they differ)')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a pipeline version into another namespace or cluster')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show where a version came from and where it was promoted to, across namespaces and clusters')
+            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Compare namespaces or clusters with the shared pipelines (exit 1 when something drifts)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change this plugin''s settings')
             [CompletionResult]::new('crds', 'crds', [CompletionResultType]::ParameterValue, 'Print the CustomResourceDefinitions this plugin expects (kubectl kfp crds | kubectl apply -f -)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions and whether the KFP resources are served')
@@ -226,6 +228,55 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'kubectl-kfp;history' {
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Also look for copies in these kubeconfig contexts (comma-separated)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time to wait for one server request, e.g. 10s, 1m; 0 waits forever')
+            [CompletionResult]::new('--shared-namespace', '--shared-namespace', [CompletionResultType]::ParameterName, 'Shared namespace to resolve pipelines from (env KUBECTL_KFP_SHARED_NAMESPACE; default kubeflow; "" turns sharing off)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Do not print the header row')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
+            [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-kfp;drift' {
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Compare these kubeconfig contexts (comma-separated); the first one''s shared namespace is the baseline')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'States that make the exit status 1 (comma-separated)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time to wait for one server request, e.g. 10s, 1m; 0 waits forever')
+            [CompletionResult]::new('--shared-namespace', '--shared-namespace', [CompletionResultType]::ParameterName, 'Shared namespace to resolve pipelines from (env KUBECTL_KFP_SHARED_NAMESPACE; default kubeflow; "" turns sharing off)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Compare every namespace that holds pipelines (-n takes a comma-separated list instead)')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Compare every namespace that holds pipelines (-n takes a comma-separated list instead)')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Do not print the header row')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
+            [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'kubectl-kfp;config' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
@@ -393,6 +444,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a pipeline version from a compiled pipeline')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two pipeline versions, or a version with a file (exit 1 when they differ)')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a pipeline version into another namespace or cluster')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show where a version came from and where it was promoted to, across namespaces and clusters')
+            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Compare namespaces or clusters with the shared pipelines (exit 1 when something drifts)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change this plugin''s settings')
             [CompletionResult]::new('crds', 'crds', [CompletionResultType]::ParameterValue, 'Print the CustomResourceDefinitions this plugin expects (kubectl kfp crds | kubectl apply -f -)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions and whether the KFP resources are served')
@@ -414,6 +467,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             break
         }
         'kubectl-kfp;help;promote' {
+            break
+        }
+        'kubectl-kfp;help;history' {
+            break
+        }
+        'kubectl-kfp;help;drift' {
             break
         }
         'kubectl-kfp;help;config' {

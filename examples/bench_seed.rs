@@ -5,6 +5,8 @@
 //! bench_seed versions  --pipeline P --uid UID --count N --base FILE   # one pipeline, N versions
 //! bench_seed pipelines --count M --versions K --base FILE            # M pipelines with K versions
 //! bench_seed big-spec  --tasks T --variant a|b                        # one ~2.5 KB-per-task IR spec
+//! bench_seed fleet --namespaces N --pipelines P --versions K --base FILE [--shared NS]
+//!                                       # N team namespaces + the shared one, P pipelines × K versions each
 //! ```
 //! Versions look like what `kubectl kfp create` writes (labels, owner, digest and
 //! version-name annotations); each differs from the next in one default value.
@@ -58,7 +60,17 @@ fn main() {
             let spec = big_spec(number("--tasks", 2000), flag("--variant").as_deref() == Some("b"));
             out = yaml::to_string(&spec).unwrap_or_default();
         }
-        _ => usage("expected versions, pipelines or big-spec"),
+        Some("fleet") => {
+            let spec = base();
+            out = fleet(
+                &spec,
+                &flag("--shared").unwrap_or_else(|| "kubeflow".into()),
+                number("--namespaces", 200),
+                number("--pipelines", 10),
+                number("--versions", 5),
+            );
+        }
+        _ => usage("expected versions, pipelines, big-spec or fleet"),
     }
     print!("{out}");
 }
@@ -70,6 +82,18 @@ fn usage(message: &str) -> ! {
 
 /// One PipelineVersion whose spec differs from the base in one default value.
 fn version(pipeline: &str, uid: Option<&str>, version_name: &str, base: &Value, seed: usize) -> String {
+    version_in(None, pipeline, uid, version_name, base, seed)
+}
+
+/// [`version`] with `metadata.namespace` set (for streams that span namespaces).
+fn version_in(
+    namespace: Option<&str>,
+    pipeline: &str,
+    uid: Option<&str>,
+    version_name: &str,
+    base: &Value,
+    seed: usize,
+) -> String {
     let mut spec = base.clone();
     spec["pipelineInfo"]["name"] = json!(pipeline);
     spec["root"]["inputDefinitions"]["parameters"]["bench_seed"] =
@@ -98,6 +122,9 @@ fn version(pipeline: &str, uid: Option<&str>, version_name: &str, base: &Value, 
     });
     if !owner.is_null() {
         object["metadata"]["ownerReferences"] = owner;
+    }
+    if let Some(namespace) = namespace {
+        object["metadata"]["namespace"] = json!(namespace);
     }
     yaml::to_string(&object).unwrap_or_default()
 }
@@ -155,4 +182,58 @@ fn big_spec(tasks: usize, variant_b: bool) -> Value {
         "deploymentSpec": {"executors": executors},
         "root": {"dag": {"tasks": dag}, "inputDefinitions": {"parameters": inputs}},
     })
+}
+
+/// Team namespaces `fleet-NNN` holding the shared namespace's pipelines `fleet-PP` (for `drift
+/// -A`): the shared namespace has versions 1..K; team t's versions lag t % 3 behind (current,
+/// behind 1, behind 2), and every 7th team's latest is its own content (diverged).
+fn fleet(base: &Value, shared: &str, namespaces: usize, pipelines: usize, versions: usize) -> String {
+    let mut out = String::new();
+    let pipeline = |name: &str, namespace: &str| {
+        format!(
+            "---\napiVersion: pipelines.kubeflow.org/v2beta1\nkind: Pipeline\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  displayName: {name}\n"
+        )
+    };
+    for p in 1..=pipelines {
+        let name = format!("fleet-{p:02}");
+        out.push_str(&pipeline(&name, shared));
+        for v in 1..=versions {
+            out.push_str("---\n");
+            out.push_str(&version_in(
+                Some(shared),
+                &name,
+                None,
+                &format!("v{v}"),
+                base,
+                p * 100 + v,
+            ));
+        }
+    }
+    for t in 1..=namespaces {
+        let namespace = format!("fleet-{t:03}");
+        out.push_str(&format!(
+            "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n"
+        ));
+        for p in 1..=pipelines {
+            let name = format!("fleet-{p:02}");
+            out.push_str(&pipeline(&name, &namespace));
+            for v in 1..=versions {
+                let seed = if t % 7 == 0 && v == versions {
+                    100_000 + t * 100 + p
+                } else {
+                    p * 100 + v - t % 3
+                };
+                out.push_str("---\n");
+                out.push_str(&version_in(
+                    Some(&namespace),
+                    &name,
+                    None,
+                    &format!("v{v}"),
+                    base,
+                    seed,
+                ));
+            }
+        }
+    }
+    out
 }

@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     bin_name = "kubectl kfp",
     version,
     max_term_width = 100,
-    after_help = "References: [NAMESPACE/]PIPELINE[@VERSION], VERSION = version name, object name, latest or sha256:<hex prefix>.\nExit codes: 0 ok, 1 differences (diff), 2 error, 130 interrupted."
+    after_help = "References: [NAMESPACE/]PIPELINE[@VERSION], VERSION = version name, object name, latest or sha256:<hex prefix>.\nExit codes: 0 ok, 1 differences (diff, drift), 2 error, 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -87,6 +87,10 @@ pub enum Command {
     Diff(DiffArgs),
     /// Copy a pipeline version into another namespace or cluster.
     Promote(PromoteArgs),
+    /// Show where a version came from and where it was promoted to, across namespaces and clusters.
+    History(HistoryArgs),
+    /// Compare namespaces or clusters with the shared pipelines (exit 1 when something drifts).
+    Drift(DriftArgs),
     /// Show or change this plugin's settings.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -346,4 +350,57 @@ pub struct CompleteArgs {
     /// The words of the command line after `kubectl kfp`, the last one being completed.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub words: Vec<String>,
+}
+
+/// Output formats of the lineage reports (`history`, `drift`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A version reference: [NAMESPACE/]PIPELINE[@VERSION].
+    pub reference: String,
+    /// Also look for copies in these kubeconfig contexts (comma-separated).
+    #[arg(long, value_name = "CONTEXT,...", value_delimiter = ',')]
+    pub contexts: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+    /// Do not print the header row.
+    #[arg(long)]
+    pub no_headers: bool,
+}
+
+/// Drift states `--fail-on` can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftState {
+    Behind,
+    Diverged,
+    Absent,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Pipelines of the shared namespace to compare (default: all of them).
+    #[arg(value_name = "PIPELINE")]
+    pub pipelines: Vec<String>,
+    /// Compare every namespace that holds pipelines (-n takes a comma-separated list instead).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Compare these kubeconfig contexts (comma-separated); the first one's shared namespace is the baseline.
+    #[arg(long, value_name = "CONTEXT,...", value_delimiter = ',')]
+    pub contexts: Vec<String>,
+    /// States that make the exit status 1 (comma-separated).
+    #[arg(long, value_enum, value_name = "STATE,...", value_delimiter = ',', default_values_t = [DriftState::Behind, DriftState::Diverged])]
+    pub fail_on: Vec<DriftState>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+    /// Do not print the header row.
+    #[arg(long)]
+    pub no_headers: bool,
 }

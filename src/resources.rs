@@ -466,6 +466,9 @@ pub struct VersionSummary {
     /// Why the spec cannot be read (a field of the wrong type), e.g.
     /// `spec.pipelineSpec.root is null, not an object`.
     pub unreadable: Option<String>,
+    /// `metadata.generation`: above 1 the spec was changed after creation, so a digest
+    /// annotation may no longer describe it.
+    pub generation: Option<i64>,
 }
 
 impl VersionSummary {
@@ -491,6 +494,7 @@ impl VersionSummary {
             status: version.status.clone(),
             spec_read: true,
             unreadable: summary::read_value(&version.spec.pipeline_spec).2,
+            generation: meta.generation,
         }
     }
 
@@ -546,6 +550,18 @@ impl VersionSummary {
     pub fn status_summary(&self) -> String {
         status_summary(self.status.as_ref())
     }
+
+    /// Whether `digest` describes the spec: computed from it, or annotated on an object whose
+    /// spec never changed since (generation 1; a `kubectl replace` of the spec bumps it).
+    pub fn digest_trusted(&self) -> bool {
+        self.digest.starts_with("sha256:")
+            && (!self.digest_annotated() || self.generation.is_none_or(|generation| generation <= 1))
+    }
+
+    /// Whether `digest` was taken from the annotation rather than computed from the spec.
+    pub fn digest_annotated(&self) -> bool {
+        self.annotations.get(ANNOTATION_DIGEST) == Some(&self.digest)
+    }
 }
 
 impl<'de> Deserialize<'de> for VersionSummary {
@@ -583,6 +599,7 @@ mod summary {
         creation_timestamp: Option<String>,
         labels: BTreeMap<String, String>,
         annotations: BTreeMap<String, String>,
+        generation: Option<i64>,
     }
 
     /// The spec when the digest is known: the pipeline spec only for its SDK version and tasks.
@@ -701,6 +718,7 @@ mod summary {
                         out.namespace = meta.namespace;
                         out.uid = meta.uid;
                         out.created = meta.creation_timestamp.and_then(|t| t.parse().ok());
+                        out.generation = meta.generation;
                         if let Some(d) = meta
                             .annotations
                             .get(ANNOTATION_DIGEST)

@@ -6,7 +6,9 @@ pub mod config;
 pub mod crds;
 pub mod create;
 pub mod diff;
+pub mod drift;
 pub mod get;
+pub mod history;
 pub mod list;
 pub mod promote;
 pub mod version;
@@ -18,7 +20,7 @@ use kube::{Resource, ResourceExt};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{Cli, Command, DiffFormat, OutputFormat};
+use crate::cli::{Cli, Command, DiffFormat, OutputFormat, ReportFormat};
 use crate::client::Session;
 use crate::config::Config;
 use crate::error::{ExitStatus, Interrupted, UserError};
@@ -33,7 +35,8 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
         return Ok(complete::run(args, &cli.global, printer));
     }
     progress::enable(show_progress(cli, printer));
-    let config = Config::from_cli(&cli.global)?;
+    // `drift -n` takes a comma-separated list; the settings see its first namespace.
+    let config = Config::from_cli(&drift::settings_args(cli))?;
     if config.connection.insecure_skip_tls_verify {
         printer.warn("TLS certificate verification is off (--insecure-skip-tls-verify); the server's identity is not checked");
     }
@@ -55,6 +58,8 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
         }
         Command::Diff(args) => block_on(diff::run(&config, args, printer)),
         Command::Promote(args) => block_on(promote::run(&config, args, printer)),
+        Command::History(args) => block_on(history::run(&config, args, printer)),
+        Command::Drift(args) => block_on(drift::run(&config, args, &drift::namespaces(cli)?, printer)),
     }
 }
 
@@ -76,6 +81,8 @@ fn machine_output(command: &Command) -> bool {
         Command::Create(args) => args.output.is_some(),
         Command::Diff(args) => args.output == Some(DiffFormat::Json),
         Command::Promote(args) => args.output.is_some(),
+        Command::History(args) => args.output != ReportFormat::Table,
+        Command::Drift(args) => args.output != ReportFormat::Table,
         Command::Crds
         | Command::Completion(_)
         | Command::Complete(_)

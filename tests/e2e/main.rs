@@ -16,6 +16,7 @@ mod diff;
 mod faults;
 mod foundation;
 mod get;
+mod lineage;
 mod list;
 mod parity;
 mod progress;

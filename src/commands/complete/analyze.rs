@@ -265,7 +265,7 @@ fn first_line(text: Option<String>) -> String {
 fn value_want(arg: &Arg) -> Want {
     match arg.get_id().as_str() {
         "namespace" | "to" | "shared_namespace" => Want::Namespaces,
-        "context" | "to_context" | "context_b" => Want::Contexts,
+        "context" | "to_context" | "context_b" | "contexts" => Want::Contexts,
         "cluster" => Want::Clusters,
         "user" => Want::Users,
         "kubeconfig" | "file" | "files" => Want::Files,
