@@ -16,6 +16,7 @@ use crate::error::{ExitStatus, UserError, user_error, user_error_hint};
 use crate::lineage::collect::{self, Scope, one_line};
 use crate::lineage::drift::{FailOn, Namespaces, Row, Target, VersionRef, compare, drifted};
 use crate::lineage::{ClusterId, Snapshot, members};
+use crate::output::progress::{self, Work};
 use crate::output::{DataFormat, PlainTable, Printer};
 
 /// The global flags as the settings take them: `drift -n a,b` keeps only `a` there.
@@ -111,11 +112,14 @@ pub async fn run(
         .collect();
     // Every cluster is read at once; one that fails becomes its row.
     let shared_ref = shared.as_str();
+    if plans.len() > 1 {
+        progress::set_total(Work::Clusters, plans.len() as u64);
+    }
     let reads = futures::future::join_all(plans.iter().map(|plan| async move {
         let (session, scope) = plan.read.as_ref().map_err(Clone::clone)?;
-        let mut snapshot = collect::snapshot(session, scope)
-            .await
-            .map_err(|err| one_line(&err))?;
+        let snapshot = collect::snapshot(session, scope).await;
+        progress::add(Work::Clusters, 1);
+        let mut snapshot = snapshot.map_err(|err| one_line(&err))?;
         trust_compared_digests(session, &mut snapshot, shared_ref, &args.pipelines)
             .await
             .map_err(|err| one_line(&err))?;

@@ -16,6 +16,7 @@ use super::{ClusterId, Snapshot};
 use crate::client::{Action, Session, explain, is_forbidden, is_not_found, list_pages};
 use crate::digest;
 use crate::error::summarize;
+use crate::output::progress::{self, Work};
 use crate::resolve::{self, DEFAULT_CHUNK_SIZE, ListRead, Paging};
 use crate::resources::{ANNOTATION_DIGEST, LABEL_PIPELINE_NAME, Pipeline, PipelineVersion, VersionSummary};
 
@@ -66,9 +67,11 @@ pub async fn snapshot(session: &Session, scope: &Scope) -> Result<Snapshot> {
             Err(err) => return Err(err),
         },
     };
+    progress::set_total(Work::Namespaces, namespaces.len() as u64);
     let reads: Vec<(String, Result<Option<Read>>)> = futures::stream::iter(namespaces)
         .map(|namespace| async move {
             let outcome = read(session, Some(&namespace)).await;
+            progress::add(Work::Namespaces, 1);
             (namespace, outcome)
         })
         .buffer_unordered(IN_FLIGHT)

@@ -32,6 +32,17 @@ pub enum Work {
 }
 
 impl Work {
+    /// Work of a higher rank contains work of a lower one (a namespace scan reads versions,
+    /// a cluster has namespaces): counts of lower-ranked work do not replace the line.
+    fn rank(self) -> u8 {
+        match self {
+            Work::VersionsRead => 0,
+            Work::Namespaces => 1,
+            Work::Clusters => 2,
+            Work::Written | Work::Deleted => 3,
+        }
+    }
+
     fn template(self, total: Option<u64>) -> &'static str {
         match (self, total) {
             (Work::VersionsRead, None) => "{spinner} {human_pos} versions read…",
@@ -120,6 +131,12 @@ pub fn suspend<R>(f: impl FnOnce() -> R) -> R {
 
 fn with_active(work: Work, total: Option<u64>, f: impl FnOnce(&ProgressBar)) {
     let mut guard = current();
+    if guard
+        .as_ref()
+        .is_some_and(|active| active.work.rank() > work.rank())
+    {
+        return;
+    }
     if guard.as_ref().is_some_and(|active| active.work != work)
         && let Some(previous) = guard.take()
     {
@@ -172,6 +189,22 @@ mod tests {
                 assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
             }
         }
+    }
+
+    #[test]
+    fn inner_work_does_not_replace_outer_work() {
+        enable(true);
+        set_total(Work::Namespaces, 3);
+        add(Work::VersionsRead, 10);
+        add(Work::Namespaces, 1);
+        let (work, position) = {
+            let guard = current();
+            let active = guard.as_ref().expect("a progress line");
+            (active.work, active.bar.position())
+        };
+        clear();
+        enable(false);
+        assert_eq!((work, position), (Work::Namespaces, 1));
     }
 
     #[test]
