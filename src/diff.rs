@@ -2786,13 +2786,29 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const PIPELINES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/kfp/pipelines");
+    use crate::test_data::{compiled_examples, corpus_path_in_repo, external_corpus};
 
-    /// The documents of a test pipeline file (pipeline spec, then platform spec if any).
+    /// The documents of a test pipeline (pipeline spec, then platform spec if any):
+    /// `variants/NAME.yaml` is the compiled example NAME, another path a file.
     fn load(name: &str) -> Vec<Value> {
-        let path = format!("{PIPELINES}/{name}");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+        let path = match name.strip_prefix("variants/") {
+            Some(_) => corpus_path_in_repo(&format!("pipelines/{name}")),
+            None => std::path::PathBuf::from(name),
+        };
+        let path = path.display();
+        let text = std::fs::read_to_string(path.to_string()).unwrap_or_else(|err| panic!("{path}: {err}"));
         crate::yaml::documents(&text).unwrap_or_else(|err| panic!("{path}: {err}"))
+    }
+
+    /// The IR files among the compiled examples, then the external corpus's valid pipelines
+    /// when present (said when absent).
+    fn test_pipelines(test: &str) -> Vec<String> {
+        let mut files: Vec<_> = compiled_examples()
+            .into_iter()
+            .filter(|file| file.parent().is_some_and(|dir| dir.ends_with("ir")))
+            .collect();
+        files.extend(external_corpus(test, "pipelines/valid").unwrap_or_default());
+        files.iter().map(|file| file.display().to_string()).collect()
     }
 
     fn side<'a>(label: &str, documents: &'a [Value]) -> Side<'a> {
@@ -2969,7 +2985,7 @@ mod tests {
 
     #[test]
     fn key_order_and_yaml_style_make_no_difference() {
-        let block = std::fs::read_to_string(format!("{PIPELINES}/variants/train_v1.yaml")).unwrap();
+        let block = std::fs::read_to_string(crate::test_data::example("train_v1")).unwrap();
         let spec = crate::yaml::documents(&block).unwrap();
         // The same spec as one line of flow-style JSON with the keys in reverse order, and in
         // YAML with other quoting.
@@ -3505,8 +3521,8 @@ mod tests {
             "variants/train_v1.yaml",
             "variants/fanout.yaml",
             "variants/with_platform.yaml",
-            "valid/pipeline_with_loops_and_conditions.yaml",
-            "valid/pvc_mount.yaml",
+            "variants/train_v2.yaml",
+            "variants/chain.yaml",
         ];
         for file in files {
             let old = load(file);
@@ -3643,10 +3659,10 @@ mod tests {
     #[test]
     fn canonical_text_is_the_yaml_of_the_whole_document() {
         let mut checked = 0;
-        for entry in std::fs::read_dir(format!("{PIPELINES}/valid")).unwrap() {
-            let path = entry.unwrap().path();
-            let name = format!("valid/{}", path.file_name().unwrap().to_string_lossy());
-            let documents = load(&name);
+        let names =
+            test_pipelines("canonical_text_is_the_yaml_of_the_whole_document (on the external corpus)");
+        for name in &names {
+            let documents = load(name);
             let spec = side(&name, &documents);
             let expected = match spec.platform_spec {
                 Some(platform) => {
@@ -3666,7 +3682,7 @@ mod tests {
             assert!(check_line_counts(&spec) > 0);
             checked += 1;
         }
-        assert_eq!(checked, 74);
+        assert_eq!(checked, names.len());
         let (big, _) = big_pair(300);
         let documents = [big];
         let spec = side("big", &documents);
@@ -3708,11 +3724,8 @@ mod tests {
 
     #[test]
     fn every_valid_pipeline_against_the_next_is_consistent() {
-        let mut names: Vec<String> = std::fs::read_dir(format!("{PIPELINES}/valid"))
-            .unwrap()
-            .map(|entry| format!("valid/{}", entry.unwrap().file_name().to_string_lossy()))
-            .collect();
-        names.sort();
+        let names =
+            test_pipelines("every_valid_pipeline_against_the_next_is_consistent (on the external corpus)");
         let all: Vec<Vec<Value>> = names.iter().map(|name| load(name)).collect();
         for pair in all.windows(2) {
             let (old, new) = (side("a", &pair[0]), side("b", &pair[1]));

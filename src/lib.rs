@@ -19,6 +19,11 @@ pub mod resolve;
 pub mod resources;
 pub mod yaml;
 
+// The test pipelines: examples/pipelines, tests/data/invalid and the optional external corpus.
+#[cfg(test)]
+#[path = "../tests/common/data.rs"]
+mod test_data;
+
 use clap::Parser;
 
 use crate::error::ExitStatus;

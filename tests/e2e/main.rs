@@ -10,6 +10,7 @@ mod transcripts;
 mod bad_input;
 mod completion;
 mod config;
+mod crds;
 mod create;
 mod diff;
 mod faults;
