@@ -3663,7 +3663,7 @@ mod tests {
             test_pipelines("canonical_text_is_the_yaml_of_the_whole_document (on the external corpus)");
         for name in &names {
             let documents = load(name);
-            let spec = side(&name, &documents);
+            let spec = side(name, &documents);
             let expected = match spec.platform_spec {
                 Some(platform) => {
                     format!(

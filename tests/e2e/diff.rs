@@ -209,7 +209,13 @@ fn changed_loop_parallelism_on_a_real_pipeline() {
         "{summary}"
     );
     assert!(
-        has_change(&json, "changed", "task", "exit-handler-1/for-loop-2", Some("parallelism")),
+        has_change(
+            &json,
+            "changed",
+            "task",
+            "exit-handler-1/for-loop-2",
+            Some("parallelism")
+        ),
         "{json}"
     );
 }
