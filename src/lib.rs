@@ -21,6 +21,11 @@ pub mod resources;
 pub mod validate;
 pub mod yaml;
 
+// The test pipelines: examples/pipelines, tests/data/invalid and the optional external corpus.
+#[cfg(test)]
+#[path = "../tests/common/data.rs"]
+mod test_data;
+
 use clap::Parser;
 
 use crate::error::ExitStatus;

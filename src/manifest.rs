@@ -289,14 +289,10 @@ impl CompiledPipeline {
 mod tests {
     use super::*;
 
-    fn shared(path: &str) -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/kfp")
-            .join(path)
-    }
+    use crate::test_data::{compiled_examples, example_manifest, external_corpus, invalid_input};
 
     #[test]
-    fn every_shared_invalid_input_is_refused_with_a_reason() {
+    fn every_invalid_input_is_refused_with_a_reason() {
         let expectations = [
             ("empty_file.yaml", ManifestError::NoDocuments),
             ("empty_zip.zip", ManifestError::NoDocuments),
@@ -304,47 +300,48 @@ mod tests {
             ("invalid-zip.zip", ManifestError::Zip),
         ];
         for (file, expected) in expectations {
-            assert_eq!(
-                read(&shared(&format!("pipelines/invalid/{file}"))),
-                Err(expected),
-                "{file}"
-            );
+            assert_eq!(read(&invalid_input(file)), Err(expected), "{file}");
         }
         // Readable documents with invalid specs are validate's to refuse (src/validate/tests.rs).
         for file in ["invalid_yaml.yaml", "no_name.yaml"] {
-            assert!(
-                read(&shared(&format!("pipelines/invalid/{file}"))).is_ok(),
-                "{file}"
-            );
+            assert!(read(&invalid_input(file)).is_ok(), "{file}");
         }
     }
 
     #[test]
-    fn every_shared_valid_pipeline_parses() {
-        let folder = shared("pipelines/valid");
-        let mut count = 0;
-        for entry in std::fs::read_dir(folder).unwrap() {
-            let path = entry.unwrap().path();
+    fn every_compiled_example_parses() {
+        for path in compiled_examples() {
             let compiled = read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert!(!compiled.pipeline_info_name().is_empty());
-            count += 1;
         }
-        assert_eq!(count, 74);
+    }
+
+    #[test]
+    fn external_corpus_every_valid_pipeline_parses() {
+        let Some(files) = external_corpus("external_corpus_every_valid_pipeline_parses", "pipelines/valid")
+        else {
+            return;
+        };
+        assert_eq!(files.len(), 74);
+        for path in files {
+            let compiled = read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(!compiled.pipeline_info_name().is_empty());
+        }
     }
 
     #[test]
     fn sdk_manifests_give_names() {
-        let compiled = read(&shared("manifests/train-v1.yaml")).unwrap();
+        let compiled = read(&example_manifest("train_v1")).unwrap();
         let names = compiled.manifest.unwrap();
         assert_eq!(names.pipeline_name.as_deref(), Some("train"));
         assert_eq!(names.version_object_name.as_deref(), Some("train-v1"));
-        let only_version = read(&shared("manifests/train-v2.yaml")).unwrap();
+        let only_version = read(&example_manifest("train_v2")).unwrap();
         assert_eq!(
             only_version.manifest.unwrap().pipeline_name.as_deref(),
             Some("train")
         );
         assert!(
-            read(&shared("manifests/with-platform.yaml"))
+            read(&example_manifest("with_platform"))
                 .unwrap()
                 .platform_spec
                 .is_some()

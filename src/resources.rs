@@ -1,5 +1,5 @@
 //! Typed KFP resources: `pipelines.kubeflow.org/v2beta1` Pipeline and PipelineVersion,
-//! field for field as KFP's CRDs define them (see `../shared/kfp/crds/`).
+//! field for field as KFP's CRDs define them (committed in `tests/data/crds/`).
 //!
 //! `pipelineSpec` and `platformSpec` are kept as free-form JSON so nothing the SDK writes is
 //! lost on a round trip.

@@ -183,10 +183,9 @@ fn repo(path: &str) -> PathBuf {
 
 #[test]
 fn fuzz_checks_hold_for_the_seed_corpus_and_every_regression() {
-    let mut inputs = files(&repo("../shared/kfp/pipelines/valid"));
-    inputs.extend(files(&repo("../shared/kfp/pipelines/invalid")));
-    inputs.extend(files(&repo("../shared/kfp/manifests")));
-    assert!(inputs.len() > 80, "seed corpus missing: {} files", inputs.len());
+    let mut inputs = common::data::compiled_examples();
+    inputs.extend(common::data::invalid_inputs());
+    assert!(inputs.len() >= 18, "seed corpus missing: {} files", inputs.len());
     inputs.extend(files(&repo("fuzz/regressions/manifest")));
     for input in inputs {
         fuzz_checks::manifest(&std::fs::read(&input).unwrap_or_default());
@@ -204,5 +203,18 @@ fn fuzz_checks_hold_for_the_seed_corpus_and_every_regression() {
     }
     for input in files(&repo("fuzz/regressions/reference")) {
         fuzz_checks::reference(&std::fs::read(&input).unwrap_or_default());
+    }
+}
+
+#[test]
+fn external_corpus_fuzz_checks_hold() {
+    let test = "external_corpus_fuzz_checks_hold";
+    for folder in ["pipelines/valid", "pipelines/invalid", "manifests"] {
+        let Some(inputs) = common::data::external_corpus(test, folder) else {
+            return;
+        };
+        for input in inputs {
+            fuzz_checks::manifest(&std::fs::read(&input).unwrap_or_default());
+        }
     }
 }

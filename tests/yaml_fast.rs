@@ -27,10 +27,6 @@ fn agrees(text: &str) -> bool {
     true
 }
 
-fn shared_kfp() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/kfp")
-}
-
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -48,28 +44,49 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-#[test]
-fn every_shared_file_reads_as_serde_yaml_reads_it() {
-    let files = files_under(&shared_kfp());
-    assert!(files.len() > 80, "the shared KFP test data is missing");
+/// The YAML in the repository: the compiled examples, the refused inputs and KFP's CRDs.
+fn repo_files() -> Vec<PathBuf> {
+    let mut files = common::data::compiled_examples();
+    files.extend(common::data::invalid_inputs());
+    files.extend(files_under(&common::data::repo().join("tests/data/crds")));
+    files
+}
+
+/// The external corpus's files, or None when it is absent (said on the test output).
+fn external_files(test: &str) -> Option<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for folder in [
+        "pipelines/valid",
+        "pipelines/invalid",
+        "pipelines/variants",
+        "manifests",
+        "crds",
+    ] {
+        files.extend(common::data::external_corpus(test, folder)?);
+    }
+    Some(files)
+}
+
+/// Every file reads as serde_yaml reads it, and the fast reader declines none of the YAML ones.
+fn read_alike(files: &[PathBuf]) {
     let mut declined = Vec::new();
-    for path in &files {
+    for path in files {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
         if !agrees(&text) && path.extension().is_some_and(|ext| ext == "yaml") {
-            declined.push(path.strip_prefix(shared_kfp()).unwrap().display().to_string());
+            declined.push(path.display().to_string());
         }
     }
     // Everything the KFP SDK compiles is in the fast reader's subset.
     assert_eq!(declined, [""; 0], "files the fast reader left to serde_yaml");
 }
 
-#[test]
-fn canonical_yaml_of_every_shared_pipeline_reads_back() {
+/// The canonical YAML of each pipeline reads back, and so does one stream of all of them.
+fn canonical_reads_back(files: &[PathBuf]) {
     let mut all = Vec::new();
-    for path in files_under(&shared_kfp().join("pipelines/valid")) {
-        let text = std::fs::read_to_string(&path).unwrap();
+    for path in files {
+        let text = std::fs::read_to_string(path).unwrap();
         let documents = yaml::documents(&text).unwrap();
         let canonical = yaml::to_stream(&documents).unwrap();
         assert!(
@@ -82,6 +99,31 @@ fn canonical_yaml_of_every_shared_pipeline_reads_back() {
     // One big stream in serde_yaml's style, nested a level deeper than any single file.
     let big = yaml::to_string(&all).unwrap();
     assert!(agrees(&big));
+}
+
+#[test]
+fn every_repository_file_reads_as_serde_yaml_reads_it() {
+    read_alike(&repo_files());
+}
+
+#[test]
+fn external_corpus_every_file_reads_as_serde_yaml_reads_it() {
+    if let Some(files) = external_files("external_corpus_every_file_reads_as_serde_yaml_reads_it") {
+        read_alike(&files);
+    }
+}
+
+#[test]
+fn canonical_yaml_of_every_example_reads_back() {
+    canonical_reads_back(&common::data::compiled_examples());
+}
+
+#[test]
+fn external_corpus_canonical_yaml_of_every_pipeline_reads_back() {
+    let test = "external_corpus_canonical_yaml_of_every_pipeline_reads_back";
+    if let Some(files) = common::data::external_corpus(test, "pipelines/valid") {
+        canonical_reads_back(&files);
+    }
 }
 
 #[test]

@@ -489,7 +489,7 @@ mod tests {
 
     #[test]
     fn key_order_and_yaml_style_make_no_difference() {
-        let block = std::fs::read_to_string(format!("{PIPELINES}/variants/train_v1.yaml")).unwrap();
+        let block = std::fs::read_to_string(crate::test_data::example("train_v1")).unwrap();
         let spec = crate::yaml::documents(&block).unwrap();
         // The same spec as one line of flow-style JSON with the keys in reverse order, and in
         // YAML with other quoting.

@@ -5,13 +5,29 @@ use serde_json::{Map, Value, json};
 
 use super::{Options, Side, canonical_text, render_summary, semantic, unified};
 
-pub(super) const PIPELINES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/kfp/pipelines");
+use crate::test_data::{compiled_examples, corpus_path_in_repo, external_corpus};
 
-/// The documents of a test pipeline file (pipeline spec, then platform spec if any).
+/// The documents of a test pipeline (pipeline spec, then platform spec if any):
+/// `variants/NAME.yaml` is the compiled example NAME, another path a file.
 pub(super) fn load(name: &str) -> Vec<Value> {
-    let path = format!("{PIPELINES}/{name}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    let path = match name.strip_prefix("variants/") {
+        Some(_) => corpus_path_in_repo(&format!("pipelines/{name}")),
+        None => std::path::PathBuf::from(name),
+    };
+    let path = path.display();
+    let text = std::fs::read_to_string(path.to_string()).unwrap_or_else(|err| panic!("{path}: {err}"));
     crate::yaml::documents(&text).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+/// The IR files among the compiled examples, then the external corpus's valid pipelines
+/// when present (said when absent).
+pub(super) fn test_pipelines(test: &str) -> Vec<String> {
+    let mut files: Vec<_> = compiled_examples()
+        .into_iter()
+        .filter(|file| file.parent().is_some_and(|dir| dir.ends_with("ir")))
+        .collect();
+    files.extend(external_corpus(test, "pipelines/valid").unwrap_or_default());
+    files.iter().map(|file| file.display().to_string()).collect()
 }
 
 pub(super) fn side<'a>(label: &str, documents: &'a [Value]) -> Side<'a> {

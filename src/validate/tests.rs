@@ -138,13 +138,8 @@ fn platform_specs_and_executor_settings_are_checked_strictly() {
 }
 
 #[test]
-fn the_shared_invalid_pipelines_are_refused() {
-    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/kfp/pipelines/invalid");
-    if !shared.is_dir() {
-        eprintln!("{} is absent; skipped", shared.display());
-        return;
-    }
-    let read = |file: &str| crate::manifest::read(&shared.join(file)).unwrap();
+fn the_invalid_test_pipelines_are_refused() {
+    let read = |file: &str| crate::manifest::read(&crate::test_data::invalid_input(file)).unwrap();
     let no_name = read("no_name.yaml");
     assert_eq!(
         error(&no_name.pipeline_spec, None),

@@ -2,6 +2,8 @@
 //! `tests/yaml_fast.rs`). Each test crate uses part of it.
 #![allow(dead_code)]
 
+pub mod data;
+
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{ControlPlane, Namespaces, Output, shared_data};
+use crate::support::{ControlPlane, Namespaces, Output, example, shared_data};
 
 /// Generous bounds: they catch runaway parsing, not slowness.
 const MAX_RSS_KIB: i64 = 512 * 1024;
@@ -69,7 +69,7 @@ fn hostile_files(dir: &Path) -> Vec<(PathBuf, &'static str)> {
         std::fs::write(&path, bytes).expect("write input");
         path
     };
-    let valid = std::fs::read_to_string(shared_data("pipelines/valid/xgboost_sample_pipeline.yaml")).unwrap();
+    let valid = std::fs::read_to_string(example("chain")).unwrap();
     let mut files = vec![
         (
             write("truncated.yaml", &valid.as_bytes()[..valid.len() / 2]),

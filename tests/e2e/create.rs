@@ -1,12 +1,12 @@
 //! `create` against the real server: every valid SDK pipeline round-trips, idempotency,
 //! SDK manifests, bad input leaves nothing behind, RBAC, dry runs, rollback, races.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use kubectl_kfp::{digest, yaml};
 use serde_json::Value;
 
-use crate::support::{ControlPlane, Namespaces, shared_data};
+use crate::support::{ControlPlane, Namespaces, compiled_examples, crds_dir, external_corpus, shared_data};
 
 /// The pipeline spec and platform spec of a compiled file, normalized for comparison.
 fn file_specs(path: &Path) -> (Value, Option<Value>) {
@@ -18,16 +18,30 @@ fn file_specs(path: &Path) -> (Value, Option<Value>) {
 }
 
 #[test]
-fn every_valid_sdk_pipeline_round_trips_and_is_idempotent() {
-    let cp = ControlPlane::get();
-    let ns = cp.namespaces("create-all");
-    let mut files: Vec<_> = std::fs::read_dir(shared_data("pipelines/valid"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
+fn every_compiled_example_round_trips_and_is_idempotent() {
+    let files: Vec<_> = compiled_examples()
+        .into_iter()
+        .filter(|file| file.parent().is_some_and(|dir| dir.ends_with("ir")))
         .collect();
-    files.sort();
+    assert_eq!(files.len(), 6);
+    round_trips_and_is_idempotent("create-examples", &files);
+}
+
+#[test]
+fn external_corpus_every_valid_sdk_pipeline_round_trips_and_is_idempotent() {
+    let test = "external_corpus_every_valid_sdk_pipeline_round_trips_and_is_idempotent";
+    let Some(files) = external_corpus(test, "pipelines/valid") else {
+        return;
+    };
     assert_eq!(files.len(), 74);
-    for file in &files {
+    round_trips_and_is_idempotent("create-all", &files);
+}
+
+/// Creates each file as its own pipeline, reads its spec back, creates it again.
+fn round_trips_and_is_idempotent(test: &str, files: &[PathBuf]) {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces(test);
+    for file in files {
         let path = file.to_str().unwrap();
         // One pipeline per file (named after it): some files share a pipelineInfo.name, and two
         // have identical content, which would (rightly) be reported unchanged under one pipeline.
@@ -280,7 +294,7 @@ fn bad_input_is_refused_and_nothing_is_created() {
                 .to_string(),
             "has no YAML document",
         ),
-        (shared_data("crds").display().to_string(), "is a directory"),
+        (crds_dir().display().to_string(), "is a directory"),
         (
             "/nonexistent/pipeline.yaml".to_string(),
             "cannot be read: no such file",

@@ -142,7 +142,7 @@ fn the_designed_train_variants_differ_as_designed() {
 
 #[test]
 fn changed_image_on_a_real_pipeline() {
-    let (text, summary, json) = diff_after("diff-image", "pipelines/valid/hello_world.yaml", |spec| {
+    let (text, summary, json) = diff_after("diff-image", "pipelines/variants/echo.yaml", |spec| {
         let executors = spec["deploymentSpec"]["executors"].as_object_mut().unwrap();
         let executor = executors.values_mut().next().unwrap();
         executor["container"]["image"] = json!("python:3.13");
@@ -164,7 +164,7 @@ fn changed_image_on_a_real_pipeline() {
 
 #[test]
 fn added_task_on_a_real_pipeline() {
-    let (text, summary, json) = diff_after("diff-task", "pipelines/valid/hello_world.yaml", |spec| {
+    let (text, summary, json) = diff_after("diff-task", "pipelines/variants/echo.yaml", |spec| {
         let echo = spec["root"]["dag"]["tasks"]["echo"].clone();
         let mut second = echo;
         second["taskInfo"]["name"] = json!("echo-again");
@@ -181,42 +181,41 @@ fn added_task_on_a_real_pipeline() {
 
 #[test]
 fn removed_input_on_a_real_pipeline() {
-    let (text, summary, json) = diff_after(
-        "diff-input",
-        "pipelines/valid/arguments_parameters.yaml",
-        |spec| {
-            spec["root"]["inputDefinitions"]["parameters"]
-                .as_object_mut()
-                .unwrap()
-                .remove("param1");
-        },
-    );
-    assert!(text.contains("-      param1:\n"), "{text}");
-    assert!(summary.lines().any(|l| l == "- input param1"), "{summary}");
-    assert!(has_change(&json, "removed", "input", "param1", None), "{json}");
+    let (text, summary, json) = diff_after("diff-input", "pipelines/variants/train_v1.yaml", |spec| {
+        spec["root"]["inputDefinitions"]["parameters"]
+            .as_object_mut()
+            .unwrap()
+            .remove("epochs");
+    });
+    assert!(text.contains("-      epochs:\n"), "{text}");
+    assert!(summary.lines().any(|l| l == "- input epochs"), "{summary}");
+    assert!(has_change(&json, "removed", "input", "epochs", None), "{json}");
 }
 
 #[test]
 fn changed_loop_parallelism_on_a_real_pipeline() {
-    let (text, summary, json) = diff_after(
-        "diff-loop",
-        "pipelines/valid/pipeline_with_parallelfor_parallelism.yaml",
-        |spec| {
-            spec["root"]["dag"]["tasks"]["for-loop-1"]["iteratorPolicy"]["parallelismLimit"] = json!(4);
-        },
-    );
+    let (text, summary, json) = diff_after("diff-loop", "pipelines/variants/fanout.yaml", |spec| {
+        let tasks = &mut spec["components"]["comp-exit-handler-1"]["dag"]["tasks"];
+        tasks["for-loop-2"]["iteratorPolicy"]["parallelismLimit"] = json!(4);
+    });
     assert!(
-        text.contains("-          parallelismLimit: 2\n+          parallelismLimit: 4\n"),
+        text.contains("-            parallelismLimit: 2\n+            parallelismLimit: 4\n"),
         "{text}"
     );
     assert!(
         summary
             .lines()
-            .any(|l| l == "~ task for-loop-1: parallelism 2 → 4"),
+            .any(|l| l == "~ task exit-handler-1/for-loop-2: parallelism 2 → 4"),
         "{summary}"
     );
     assert!(
-        has_change(&json, "changed", "task", "for-loop-1", Some("parallelism")),
+        has_change(
+            &json,
+            "changed",
+            "task",
+            "exit-handler-1/for-loop-2",
+            Some("parallelism")
+        ),
         "{json}"
     );
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::proxy::{Mode, Proxy};
 use crate::support::{
-    ControlPlane, Kfp, Namespaces, Output, pipeline_manifest, shared_data, version_manifest,
+    ControlPlane, Kfp, Namespaces, Output, example, pipeline_manifest, shared_data, version_manifest,
 };
 
 /// The documented failure shape plus what a fault must never produce: exit 2, nothing on
@@ -52,7 +52,7 @@ fn file(name: &str) -> String {
 fn server_down_reset_and_silence_fail_in_one_line_naming_the_server() {
     let cp = ControlPlane::get();
     let ns = cp.namespaces("faults-down");
-    let spec = file("valid/xgboost_sample_pipeline.yaml");
+    let spec = example("chain").display().to_string();
     cp.kfp(&ns, &["create", "big", "-f", &spec]).ok();
     let (proxy, kubeconfig) = proxied(cp);
     let through = |args: &[&str]| cp.kfp(&ns, args).kubeconfig(&kubeconfig).run();
@@ -123,7 +123,7 @@ fn server_down_reset_and_silence_fail_in_one_line_naming_the_server() {
 fn reads_are_retried_after_a_reset_and_the_answer_is_complete() {
     let cp = ControlPlane::get();
     let ns = cp.namespaces("faults-retry");
-    let spec = file("valid/xgboost_sample_pipeline.yaml");
+    let spec = example("chain").display().to_string();
     cp.kfp(&ns, &["create", "big", "-f", &spec]).ok();
     let direct = cp.kfp(&ns, &["get", "big", "--spec"]).ok();
     let (proxy, kubeconfig) = proxied(cp);
@@ -357,7 +357,7 @@ fn different_specs_racing_for_automatic_names_get_one_version_each() {
         "variants/train_v1.yaml",
         "variants/train_v2.yaml",
         "variants/fanout.yaml",
-        "valid/hello_world.yaml",
+        "variants/echo.yaml",
     ]
     .map(file);
     let handles: Vec<_> = files

@@ -11,6 +11,7 @@ mod bad_input;
 mod completion;
 mod concurrency;
 mod config;
+mod crds;
 mod create;
 mod diff;
 mod faults;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::proxy::{Mode, Proxy};
-use crate::support::{ControlPlane, Namespaces, Output, shared_data};
+use crate::support::{ControlPlane, Namespaces, Output, example, shared_data};
 
 fn read_kubeconfig(path: &Path) -> Value {
     kubectl_kfp::yaml::from_str(&std::fs::read_to_string(path).expect("kubeconfig")).expect("kubeconfig yaml")
@@ -331,7 +331,7 @@ fn viewer_and_outsider_get_clear_refusals_and_nothing_is_written() {
         .ok();
     let before = everything(cp, &ns);
     let spec = file("variants/train_v2.yaml");
-    let fresh = file("valid/hello_world.yaml");
+    let fresh = example("echo").display().to_string();
     let (local, shared, other) = (ns.local.as_str(), ns.shared.as_str(), ns.other.as_str());
     let local_train = format!("{local}/train@v1");
     let local_train_2 = format!("{local}/train@v2");

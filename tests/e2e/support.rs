@@ -9,14 +9,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-/// The repository root.
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[path = "../common/data.rs"]
+mod data;
+// For every test module; not each is used yet.
+#[allow(unused_imports)]
+pub use data::{
+    compiled_examples, example, example_manifest, external_corpus, invalid_input, invalid_inputs, repo,
+};
 
-/// `../shared/kfp/<path>`: the read-only KFP test data.
+/// A test pipeline by its path in the layout of the external corpus (`../shared/kfp`), served
+/// from this repository: `pipelines/variants/{train_v1,train_v2,fanout,with_platform}.yaml` are
+/// `example(NAME)`, `manifests/{train-v1,train-v2,fanout,with-platform}.yaml` are
+/// `example_manifest(NAME)`, `pipelines/invalid/FILE` is `invalid_input(FILE)`.
 pub fn shared_data(path: &str) -> PathBuf {
-    repo().join("../shared/kfp").join(path)
+    data::corpus_path_in_repo(path)
 }
 
 /// `tests/data/crds`: KFP's CRDs (Pipeline, PipelineVersion, ScheduledWorkflow), committed.

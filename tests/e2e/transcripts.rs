@@ -4,7 +4,7 @@
 //! Regenerate after a deliberate change with `TRYCMD=overwrite cargo test --test e2e transcripts`
 //! and put `[..]` back where values vary (ages, UIDs, timestamps, ports).
 
-use crate::support::{ControlPlane, next_second, plugin_binary, repo, shared_data};
+use crate::support::{ControlPlane, example, next_second, plugin_binary, repo, shared_data};
 
 #[test]
 fn transcripts() {
@@ -28,7 +28,7 @@ fn transcripts() {
         "-n",
         "kubeflow",
         "-f",
-        &file("pipelines/valid/hello_world.yaml"),
+        &example("echo").display().to_string(),
     ]);
     kfp(&[
         "create",
@@ -47,6 +47,5 @@ fn transcripts() {
             "KUBECTL_KFP_CONFIG",
             cp.dir.join("transcripts-config.yaml").display().to_string(),
         )
-        .env("SHARED", repo().join("../shared/kfp").display().to_string())
         .case(repo().join("tests/cmd/*.md"));
 }

@@ -102,7 +102,12 @@ fn yaml_files(folder: &Path) -> Vec<PathBuf> {
 /// when this machine has it.
 fn corpus() -> Vec<Case> {
     let mut files = vec![repo().join("tests/validate_oracle/synthetic.yaml")];
-    for folder in ["examples/pipelines", "examples/invalid"] {
+    for folder in [
+        "examples/pipelines/ir",
+        "examples/pipelines/manifests",
+        "examples/invalid",
+        "tests/data/invalid",
+    ] {
         files.extend(yaml_files(&repo().join(folder)));
     }
     let shared = repo().join("../shared/kfp");
