@@ -6,6 +6,7 @@ pub mod config;
 pub mod crds;
 pub mod create;
 pub mod diff;
+pub mod doctor;
 pub mod get;
 pub mod list;
 pub mod promote;
@@ -54,6 +55,9 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
         }
         Command::Diff(args) => block_on(diff::run(&config, args, printer)),
         Command::Promote(args) => block_on(promote::run(&config, args, printer)),
+        Command::Doctor(args) => {
+            block_on(async { doctor::run(&Session::connect(&config, None).await?, args, printer).await })
+        }
     }
 }
 
