@@ -32,6 +32,20 @@ impl Scope {
         }
     }
 
+    /// The namespaces whose pipelines and versions the user may list (with `-A`, all: a
+    /// forbidden list across namespaces is an error).
+    pub fn readable(self, access: &AccessState) -> Scope {
+        let namespaces = self.namespaces.map(|namespaces| {
+            namespaces
+                .into_iter()
+                .filter(|ns| {
+                    access.may(ns, "list", "pipelines") && access.may(ns, "list", "pipelineversions")
+                })
+                .collect()
+        });
+        Scope { namespaces }
+    }
+
     /// What to list: each namespace, or once across all (None).
     pub fn lists(&self) -> Vec<Option<&str>> {
         match &self.namespaces {
@@ -92,6 +106,7 @@ pub async fn api(session: &Session) -> Result<ApiState> {
                 )
                 .hint("install KFP in Kubernetes mode, or for a dev cluster: kubectl kfp crds | kubectl apply -f -"),
             );
+            findings.extend(other_groups(session).await);
             return Ok(ApiState {
                 served: false,
                 findings,
@@ -132,20 +147,21 @@ pub async fn api(session: &Session) -> Result<ApiState> {
         )
         .hint("kubectl get --raw /openapi/v3 shows whether the server publishes OpenAPI v3"),
     });
-    // Aggregated discovery names every group's kinds in one answer.
-    if let Ok(discovery) = get_json(
-        session,
-        "/apis",
-        Some("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"),
-    )
-    .await
-    {
-        findings.extend(other_kinds(&discovery));
-    }
+    findings.extend(other_groups(session).await);
     Ok(ApiState {
         served: true,
         findings,
     })
+}
+
+/// Other groups' kinds of the same names, from aggregated discovery (every group's kinds in
+/// one answer); nothing when it cannot be read.
+async fn other_groups(session: &Session) -> Vec<Finding> {
+    let accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+    match get_json(session, "/apis", Some(accept)).await {
+        Ok(discovery) => other_kinds(&discovery),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Whether every field in [`USED_FIELDS`] is in the served schema.
@@ -348,9 +364,9 @@ pub fn access_finding(
         .map(|(verb, resource)| format!("{verb} {resource}"))
         .collect();
     let can = if able.is_empty() {
-        "nothing".to_string()
+        String::new()
     } else {
-        names(&able)
+        format!("can {}; ", names(&able))
     };
     // Not reading the own namespace breaks every command; the rest is a matter of role.
     let status = if !shared && !granted.contains(&("list", "pipelineversions")) {
@@ -367,7 +383,7 @@ pub fn access_finding(
         status,
         "AccessMissing",
         format!(
-            "{place}{who}: can {can}; cannot {} (no {})",
+            "{place}{who}: {can}cannot {} (no {})",
             names(&unable),
             lacking.into_iter().collect::<Vec<_>>().join(", ")
         ),

@@ -121,6 +121,8 @@ pub async fn run(session: &Session, args: &DoctorArgs, printer: &Printer) -> Res
     let mut findings = api.findings.clone();
     let access = cluster::access(session, &scope).await?;
     findings.extend(access.findings.iter().cloned());
+    // A namespace the user cannot read is named by the access check; its data is not checked.
+    let scope = scope.readable(&access);
     if api.served {
         let may_create = access.may(&session.namespace, "create", "pipelineversions");
         findings.extend(admission::check(session, may_create).await?);
@@ -148,7 +150,6 @@ pub async fn run(session: &Session, args: &DoctorArgs, printer: &Printer) -> Res
         if fixes.len() == 1 { "" } else { "s" }
     );
     if ask && !prompt::interactive() {
-        render::report(printer, &findings, &[], args.output)?;
         return Err(prompt::no_terminal(&question, "--yes"));
     }
     if ask {
