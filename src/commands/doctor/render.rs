@@ -112,17 +112,29 @@ pub fn report(
             outcome.reason.as_deref().unwrap_or("skipped")
         ));
     }
-    let fixable = if counts.fixable > 0 && outcomes.is_empty() {
-        format!("; {} fixable with --fix", counts.fixable)
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let tail = if outcomes.is_empty() {
+        if counts.fixable > 0 {
+            format!("; {} fixable with --fix", counts.fixable)
+        } else {
+            String::new()
+        }
+    } else if outcomes.iter().any(|o| o.dry_run.is_some()) {
+        let would = outcomes.iter().filter(|o| o.result == "configured").count();
+        format!("; {} would be fixed", plural(would, "version"))
     } else {
-        String::new()
+        let fixed = outcomes.iter().filter(|o| o.result == "configured").count();
+        let left = remaining_problems(findings, outcomes);
+        format!(
+            "; {} fixed, {} left",
+            plural(fixed, "version"),
+            plural(left, "problem")
+        )
     };
     printer.info(&format!(
-        "{} problem{}, {} warning{}{fixable}",
-        counts.problems,
-        if counts.problems == 1 { "" } else { "s" },
-        counts.warnings,
-        if counts.warnings == 1 { "" } else { "s" },
+        "{}, {}{tail}",
+        plural(counts.problems, "problem"),
+        plural(counts.warnings, "warning")
     ));
     Ok(())
 }
