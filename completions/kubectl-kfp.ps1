@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a pipeline version from a compiled pipeline')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two pipeline versions, or a version with a file (exit 1 when they differ)')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a pipeline version into another namespace or cluster')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check what breaks KFP''s Kubernetes mode (API, webhooks, access, data); --fix repairs labels and owners')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change this plugin''s settings')
             [CompletionResult]::new('crds', 'crds', [CompletionResultType]::ParameterValue, 'Print the CustomResourceDefinitions this plugin expects (kubectl kfp crds | kubectl apply -f -)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions and whether the KFP resources are served')
@@ -219,6 +220,33 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'kubectl-kfp;doctor' {
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'With --fix: client prints the repairs; server sends them as a server-side dry run')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time to wait for one server request, e.g. 10s, 1m; 0 waits forever')
+            [CompletionResult]::new('--shared-namespace', '--shared-namespace', [CompletionResultType]::ParameterName, 'Shared namespace to resolve pipelines from (env KUBECTL_KFP_SHARED_NAMESPACE; default kubeflow; "" turns sharing off)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Check the data of all namespaces (default: the namespace and the shared namespace)')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Check the data of all namespaces (default: the namespace and the shared namespace)')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Repair what KFP''s webhook would have written: the pipeline labels and owner reference of versions whose Pipeline exists (asks first; never deletes)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'With --fix: do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --fix: do not ask for confirmation')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
+            [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'kubectl-kfp;config' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
@@ -379,6 +407,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a pipeline version from a compiled pipeline')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two pipeline versions, or a version with a file (exit 1 when they differ)')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a pipeline version into another namespace or cluster')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check what breaks KFP''s Kubernetes mode (API, webhooks, access, data); --fix repairs labels and owners')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change this plugin''s settings')
             [CompletionResult]::new('crds', 'crds', [CompletionResultType]::ParameterValue, 'Print the CustomResourceDefinitions this plugin expects (kubectl kfp crds | kubectl apply -f -)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions and whether the KFP resources are served')
@@ -400,6 +429,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             break
         }
         'kubectl-kfp;help;promote' {
+            break
+        }
+        'kubectl-kfp;help;doctor' {
             break
         }
         'kubectl-kfp;help;config' {
