@@ -61,6 +61,17 @@ impl<'a> Webhook<'a> {
         }
     }
 
+    /// Registers this process's /mutate or /validate (by `kind`) with its own CA.
+    fn register_own(&mut self, kind: &'static str, namespace: &str, timeout: u32) -> String {
+        let path = if kind.starts_with("Mutating") {
+            "mutate"
+        } else {
+            "validate"
+        };
+        let (url, ca) = (format!("{}/{path}", self.url), self.ca.clone());
+        self.register(kind, namespace, &url, &ca, timeout)
+    }
+
     /// Registers one webhook for creating and updating pipelineversions in `namespace`.
     fn register(&mut self, kind: &'static str, namespace: &str, url: &str, ca: &str, timeout: u32) -> String {
         let name = format!("{}.{namespace}.kfp-test.io", &kind[..8].to_ascii_lowercase());
@@ -112,21 +123,8 @@ fn working_webhooks_label_versions_and_deny_invalid_specs() {
     let ns = namespaces(cp, "doctor-webhook-ok");
     let l = &ns.local;
     let mut hook = Webhook::start(cp, &[]);
-    let (url, ca) = (hook.url.clone(), hook.ca.clone());
-    hook.register(
-        "MutatingWebhookConfiguration",
-        l,
-        &format!("{url}/mutate"),
-        &ca,
-        5,
-    );
-    let validating = hook.register(
-        "ValidatingWebhookConfiguration",
-        l,
-        &format!("{url}/validate"),
-        &ca,
-        5,
-    );
+    hook.register_own("MutatingWebhookConfiguration", l, 5);
+    let validating = hook.register_own("ValidatingWebhookConfiguration", l, 5);
     let out = cp.kfp(&ns, &["doctor"]).run();
     assert_eq!(
         lines(&out, "admission"),
@@ -211,14 +209,7 @@ fn slow_webhook_is_a_timeout() {
     let ns = namespaces(cp, "doctor-webhook-slow");
     let l = &ns.local;
     let mut hook = Webhook::start(cp, &["--delay", "3s"]);
-    let (url, ca) = (hook.url.clone(), hook.ca.clone());
-    let name = hook.register(
-        "ValidatingWebhookConfiguration",
-        l,
-        &format!("{url}/validate"),
-        &ca,
-        1,
-    );
+    let name = hook.register_own("ValidatingWebhookConfiguration", l, 1);
     let out = cp.kfp(&ns, &["doctor"]).run();
     assert_eq!(out.code, 1);
     assert_eq!(
@@ -235,14 +226,7 @@ fn a_webhook_denying_everything_denies_the_valid_probe() {
     let ns = namespaces(cp, "doctor-webhook-deny");
     let l = &ns.local;
     let mut hook = Webhook::start(cp, &["--deny"]);
-    let (url, ca) = (hook.url.clone(), hook.ca.clone());
-    let name = hook.register(
-        "ValidatingWebhookConfiguration",
-        l,
-        &format!("{url}/validate"),
-        &ca,
-        5,
-    );
+    let name = hook.register_own("ValidatingWebhookConfiguration", l, 5);
     let out = cp.kfp(&ns, &["doctor"]).run();
     assert_eq!(
         lines(&out, "admission"),

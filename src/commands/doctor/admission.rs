@@ -6,14 +6,13 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use k8s_openapi::api::admissionregistration::v1::{
-    MutatingWebhookConfiguration, RuleWithOperations, ValidatingWebhookConfiguration,
-};
+use k8s_openapi::api::admissionregistration::v1::RuleWithOperations;
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use kube::api::{ListParams, PostParams};
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, PostParams};
 use kube::core::{Selector, SelectorExt};
 use kube::{Api, ResourceExt};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::client::{Session, is_forbidden};
@@ -52,53 +51,61 @@ fn selects(selector: Option<&LabelSelector>, labels: Option<&BTreeMap<String, St
     Selector::try_from(selector.clone()).map_or(true, |s| s.matches(labels))
 }
 
+/// A webhook of either configuration kind, as far as matching goes.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Hook {
+    name: String,
+    #[serde(default)]
+    rules: Vec<RuleWithOperations>,
+    namespace_selector: Option<LabelSelector>,
+}
+
+/// `config/webhook` names of one configuration kind that apply to the namespace.
+async fn applicable(
+    session: &Session,
+    kind: &str,
+    labels: Option<&BTreeMap<String, String>>,
+) -> Result<Vec<String>, kube::Error> {
+    let gvk = GroupVersionKind::gvk("admissionregistration.k8s.io", "v1", kind);
+    let plural = format!("{}s", kind.to_ascii_lowercase());
+    let api: Api<DynamicObject> = Api::all_with(
+        session.client.clone(),
+        &ApiResource::from_gvk_with_plural(&gvk, &plural),
+    );
+    let list = api.list(&ListParams::default()).await?;
+    Ok(list
+        .iter()
+        .flat_map(|config| {
+            let hooks: Vec<Hook> =
+                serde_json::from_value(config.data["webhooks"].clone()).unwrap_or_default();
+            hooks
+                .into_iter()
+                .filter(|h| h.rules.iter().any(covers) && selects(h.namespace_selector.as_ref(), labels))
+                .map(|h| format!("{}/{}", config.name_any(), h.name))
+        })
+        .collect())
+}
+
 async fn registered(session: &Session) -> Registered {
     let labels = Api::<Namespace>::all(session.client.clone())
         .get(&session.namespace)
         .await
         .ok()
         .map(|ns| ns.labels().clone());
-    let mut found = Registered::default();
-    let params = ListParams::default();
-    match Api::<MutatingWebhookConfiguration>::all(session.client.clone())
-        .list(&params)
-        .await
-    {
-        Ok(list) => {
-            for config in list {
-                for hook in config.webhooks.iter().flatten() {
-                    if hook.rules.iter().flatten().any(covers)
-                        && selects(hook.namespace_selector.as_ref(), labels.as_ref())
-                    {
-                        found
-                            .mutating
-                            .push(format!("{}/{}", config.name_any(), hook.name));
-                    }
-                }
-            }
-        }
-        Err(err) => found.unreadable = Some(reason(&err)),
+    let mutating = applicable(session, "MutatingWebhookConfiguration", labels.as_ref()).await;
+    let validating = applicable(session, "ValidatingWebhookConfiguration", labels.as_ref()).await;
+    match (mutating, validating) {
+        (Ok(mutating), Ok(validating)) => Registered {
+            mutating,
+            validating,
+            unreadable: None,
+        },
+        (Err(err), _) | (_, Err(err)) => Registered {
+            unreadable: Some(reason(&err)),
+            ..Registered::default()
+        },
     }
-    match Api::<ValidatingWebhookConfiguration>::all(session.client.clone())
-        .list(&params)
-        .await
-    {
-        Ok(list) => {
-            for config in list {
-                for hook in config.webhooks.iter().flatten() {
-                    if hook.rules.iter().flatten().any(covers)
-                        && selects(hook.namespace_selector.as_ref(), labels.as_ref())
-                    {
-                        found
-                            .validating
-                            .push(format!("{}/{}", config.name_any(), hook.name));
-                    }
-                }
-            }
-        }
-        Err(err) => found.unreadable = Some(reason(&err)),
-    }
-    found
 }
 
 fn reason(err: &kube::Error) -> String {
