@@ -179,6 +179,27 @@ fn labels_kfp_needs_are_reported_and_fixed() {
     assert_eq!(first["fixable"], true);
     assert_eq!(first["hint"], format!("kubectl kfp doctor -n {l} --fix"));
 
+    // -A reads every namespace: this one's findings are among them.
+    let (all, _) = report(cp, &ns, &["-A"]);
+    let mine: Vec<&str> = all["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["namespace"] == l.as_str() && f["check"] == "data")
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert_eq!(
+        mine,
+        [
+            "PipelineWithoutVisibleVersions",
+            "MissingPipelineID",
+            "PipelineLabel",
+            "NotOwned",
+            "StalePipelineID",
+            "NotOwned"
+        ]
+    );
+
     // Dry runs write nothing.
     let before = cp.get_json(l, "pipelineversions.pipelines.kubeflow.org");
     let dry = cp
