@@ -14,7 +14,7 @@ use kube::core::Request;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::client::{Action, Session, explain, is_forbidden};
+use crate::client::{Action, RequestTimedOut, Session, explain, is_forbidden};
 use crate::digest;
 use crate::resources::{
     ANNOTATION_DIGEST, ANNOTATION_PROMOTED_FROM, ANNOTATION_PROMOTED_FROM_CLUSTER,
@@ -266,7 +266,14 @@ async fn metadata_list(
 async fn versions(session: &Session, namespace: Option<&str>) -> Result<Vec<VersionFacts>> {
     let action = Action::new("list", "pipelineversions", namespace);
     if session.streaming_lists.load(AtomicOrdering::Relaxed) {
-        match stream(session, namespace).await {
+        // The retry layer bounds single requests; a stream is bounded here as a whole.
+        let streamed = match session.retry.deadline {
+            Some(limit) => tokio::time::timeout(limit, stream(session, namespace))
+                .await
+                .unwrap_or_else(|_| Err(kube::Error::Service(Box::new(RequestTimedOut(limit))))),
+            None => stream(session, namespace).await,
+        };
+        match streamed {
             Ok(Some(items)) => return Ok(items),
             Ok(None) => session.streaming_lists.store(false, AtomicOrdering::Relaxed),
             Err(err) => return Err(explain(err, &action, &session.server)),
