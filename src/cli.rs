@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     bin_name = "kubectl kfp",
     version,
     max_term_width = 100,
-    after_help = "References: [NAMESPACE/]PIPELINE[@VERSION], VERSION = version name, object name, latest or sha256:<hex prefix>.\nExit codes: 0 ok, 1 differences (diff, drift), 2 error, 130 interrupted."
+    after_help = "References: [NAMESPACE/]PIPELINE[@VERSION], VERSION = version name, object name, latest or sha256:<hex prefix>.\nExit codes: 0 ok, 1 differences (diff, drift) or problems (doctor), 2 error, 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -91,6 +91,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Compare namespaces or clusters with the shared pipelines (exit 1 when something drifts).
     Drift(DriftArgs),
+    /// Check what breaks KFP's Kubernetes mode (API, webhooks, access, data); --fix repairs labels and owners.
+    Doctor(DoctorArgs),
     /// Show or change this plugin's settings.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -403,4 +405,30 @@ pub struct DriftArgs {
     /// Do not print the header row.
     #[arg(long)]
     pub no_headers: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check the data of all namespaces (default: the namespace and the shared namespace).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Repair what KFP's webhook would have written: the pipeline labels and owner reference
+    /// of versions whose Pipeline exists (asks first; never deletes).
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: do not ask for confirmation.
+    #[arg(short = 'y', long, requires = "fix")]
+    pub yes: bool,
+    /// With --fix: client prints the repairs; server sends them as a server-side dry run.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, require_equals = true, default_missing_value = "client", requires = "fix")]
+    pub dry_run: DryRun,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = DoctorFormat::Table)]
+    pub output: DoctorFormat,
 }

@@ -461,24 +461,59 @@ pub fn version_warnings(resolved: &ResolvedPipeline, stale: &[VersionSummary]) -
     );
     let mut warnings = Vec::new();
     for version in &resolved.versions {
-        let name = describe_version(version);
         if let Some(why) = &version.unreadable {
-            warnings.push(format!("version {name} of {place} cannot be read: {why}"));
-        }
-        if version.membership(&resolved.pipeline) == Membership::Unlinked {
             warnings.push(format!(
-                "version {name} of {place} has no {LABEL_PIPELINE_ID} label: it is counted by spec.pipelineName, but KFP does not list it"
+                "version {} of {place} cannot be read: {why}",
+                describe_version(version)
             ));
         }
     }
-    for version in stale {
-        warnings.push(format!(
-            "version {} is labelled with the UID of an earlier pipeline {:?}, not of {place}: KFP does not list it, and it is not counted",
-            describe_version(version),
-            resolved.pipeline.name_any(),
-        ));
-    }
+    let unlinked: Vec<&VersionSummary> = resolved
+        .versions
+        .iter()
+        .filter(|version| version.membership(&resolved.pipeline) == Membership::Unlinked)
+        .collect();
+    warnings.extend(grouped(&unlinked, |names, one| match one {
+        true => format!(
+            "version {names} of {place} has no {LABEL_PIPELINE_ID} label: it is counted by spec.pipelineName, but KFP does not list it"
+        ),
+        false => format!(
+            "versions {names} of {place} have no {LABEL_PIPELINE_ID} label: they are counted by spec.pipelineName, but KFP does not list them"
+        ),
+    }));
+    let stale: Vec<&VersionSummary> = stale.iter().collect();
+    let pipeline = resolved.pipeline.name_any();
+    warnings.extend(grouped(&stale, |names, one| match one {
+        true => format!(
+            "version {names} is labelled with the UID of an earlier pipeline {pipeline:?}, not of {place}: KFP does not list it, and it is not counted"
+        ),
+        false => format!(
+            "versions {names} are labelled with the UID of an earlier pipeline {pipeline:?}, not of {place}: KFP does not list them, and they are not counted"
+        ),
+    }));
     warnings
+}
+
+/// A few versions get a warning each; more share one line naming the first few, so a pipeline
+/// of thousands of versions written without KFP's webhook does not flood the terminal.
+fn grouped(versions: &[&VersionSummary], line: impl Fn(&str, bool) -> String) -> Vec<String> {
+    const EACH_UP_TO: usize = 3;
+    if versions.len() <= EACH_UP_TO {
+        return versions
+            .iter()
+            .map(|version| line(&describe_version(version), true))
+            .collect();
+    }
+    let named: Vec<String> = versions[..EACH_UP_TO]
+        .iter()
+        .map(|version| format!("{:?}", version.version_name()))
+        .collect();
+    let names = format!(
+        "{} and {} more",
+        named.join(", "),
+        versions.len() - EACH_UP_TO
+    );
+    vec![line(&names, false)]
 }
 
 /// `"v2" (object "train-v2")`, or `"train-v2"` when they are the same.

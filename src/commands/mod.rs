@@ -6,6 +6,7 @@ pub mod config;
 pub mod crds;
 pub mod create;
 pub mod diff;
+pub mod doctor;
 pub mod drift;
 pub mod get;
 pub mod history;
@@ -20,7 +21,7 @@ use kube::{Resource, ResourceExt};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{Cli, Command, DiffFormat, OutputFormat, ReportFormat};
+use crate::cli::{Cli, Command, DiffFormat, DoctorFormat, OutputFormat, ReportFormat};
 use crate::client::Session;
 use crate::config::Config;
 use crate::error::{ExitStatus, Interrupted, UserError};
@@ -60,6 +61,9 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Promote(args) => block_on(promote::run(&config, args, printer)),
         Command::History(args) => block_on(history::run(&config, args, printer)),
         Command::Drift(args) => block_on(drift::run(&config, args, &drift::namespaces(cli)?, printer)),
+        Command::Doctor(args) => {
+            block_on(async { doctor::run(&Session::connect(&config, None).await?, args, printer).await })
+        }
     }
 }
 
@@ -83,6 +87,7 @@ fn machine_output(command: &Command) -> bool {
         Command::Promote(args) => args.output.is_some(),
         Command::History(args) => args.output != ReportFormat::Table,
         Command::Drift(args) => args.output != ReportFormat::Table,
+        Command::Doctor(args) => args.output != DoctorFormat::Table,
         Command::Crds
         | Command::Completion(_)
         | Command::Complete(_)

@@ -48,6 +48,10 @@ var users = []user{
 	{name: "outsider", groups: []string{"system:authenticated"}},
 }
 
+// controllerManagerUser runs the garbage collector (controllermanager.go). It
+// has a token but no context in the published kubeconfig: tests never act as it.
+var controllerManagerUser = user{name: "system:kube-controller-manager", groups: []string{"system:masters", "system:authenticated"}}
+
 // credentials is the key material of one run, generated at start and written
 // as files for kube-apiserver's flags.
 type credentials struct {
@@ -115,7 +119,7 @@ func generateCredentials(dir string) (*credentials, error) {
 	}
 	// The token file is CSV: token,user,uid,"group1,group2".
 	var tokenCSV strings.Builder
-	for _, u := range users {
+	for _, u := range append(append([]user{}, users...), controllerManagerUser) {
 		token, err := randomToken()
 		if err != nil {
 			return nil, err

@@ -10,8 +10,10 @@
 //
 // All state (etcd data, certificates, keys, token file) lives in a fresh
 // DIR/run-* directory that is removed on exit, so every start is a clean
-// cluster. There is no controller manager, scheduler or kubelet: the tests
-// only need API semantics (validation, RBAC, resourceVersions, watches).
+// cluster. Of kube-controller-manager only the garbage collector runs (so
+// ownerReferences to missing owners delete their dependents, as in a real
+// cluster); there is no scheduler or kubelet: the tests need API semantics
+// (validation, RBAC, resourceVersions, watches, owner references).
 package main
 
 import (
@@ -203,6 +205,15 @@ func run(cfg *config) error {
 		}
 		return err
 	}
+	gcDone, err := startGarbageCollector(ctx, ws.runDir, apiserver.url, creds)
+	if err != nil {
+		return err
+	}
+	go func() {
+		if err := <-gcDone; err != nil && ctx.Err() == nil {
+			logf("garbage collector stopped: %v", err)
+		}
+	}()
 	if err := ws.publish(apiserver.url, creds); err != nil {
 		return err
 	}

@@ -105,6 +105,23 @@ fn slow_listing(test: &str) -> (Proxy, Namespaces, std::path::PathBuf) {
     let versions: Vec<String> = (1..=40).map(|i| format!("v{i}")).collect();
     let names: Vec<&str> = versions.iter().map(String::as_str).collect();
     cp.seed(&ns.local, "train", &names);
+    // Linked to their Pipeline as KFP's webhook would, so the listing has nothing to warn about.
+    let uid = cp.get_json(&ns.local, "pipelines.v2beta1.pipelines.kubeflow.org/train")["metadata"]["uid"]
+        .as_str()
+        .expect("pipeline uid")
+        .to_string();
+    cp.kubectl(
+        "admin",
+        &[
+            "label",
+            "pipelineversions.v2beta1.pipelines.kubeflow.org",
+            "--all",
+            "-n",
+            &ns.local,
+            &format!("pipelines.kubeflow.org/pipeline-id={uid}"),
+        ],
+        None,
+    );
     let proxy = Proxy::start(&cp.kubeconfig);
     let kubeconfig = proxy.kubeconfig(&cp.kubeconfig, &cp.dir);
     proxy.set(Mode::Throttle {
