@@ -17,6 +17,7 @@ pub mod publish;
 pub mod reference;
 pub mod resolve;
 pub mod resources;
+pub mod watch;
 pub mod yaml;
 
 use clap::Parser;

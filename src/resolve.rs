@@ -355,7 +355,7 @@ async fn page_summaries(
 
 /// The two label selectors that find a pipeline's versions: labelled with its name, and not
 /// labelled at all (those are matched on spec.pipelineName), each with the user's `-l` added.
-fn membership_selectors(pipeline: &Pipeline, selector: Option<&str>) -> [String; 2] {
+pub fn membership_selectors(pipeline: &Pipeline, selector: Option<&str>) -> [String; 2] {
     let extra = selector.map(|s| format!(",{s}")).unwrap_or_default();
     [
         format!("{LABEL_PIPELINE_NAME}={}{extra}", pipeline.name_any()),
@@ -373,15 +373,33 @@ pub async fn versions_of(
     selector: Option<&str>,
     paging: Paging,
 ) -> Result<Vec<VersionSummary>> {
+    member_summaries(session, namespace, pipeline, selector, paging, ListRead::Objects).await
+}
+
+/// [`versions_of`] with the labelled versions read as metadata only: enough to choose the latest
+/// (creation time, UID, labels) without the server sending every spec. Unlabelled versions are
+/// still read whole, since only their spec says which pipeline they belong to.
+pub async fn version_metadata_of(
+    session: &Session,
+    namespace: &str,
+    pipeline: &Pipeline,
+    paging: Paging,
+) -> Result<Vec<VersionSummary>> {
+    member_summaries(session, namespace, pipeline, None, paging, ListRead::MetadataOnly).await
+}
+
+/// The members of `pipeline` among a namespace's versions, the labelled ones read as `read` says.
+async fn member_summaries(
+    session: &Session,
+    namespace: &str,
+    pipeline: &Pipeline,
+    selector: Option<&str>,
+    paging: Paging,
+    read: ListRead,
+) -> Result<Vec<VersionSummary>> {
     let [labelled, unlabelled] = membership_selectors(pipeline, selector);
     let (labelled, unlabelled) = futures::future::try_join(
-        list_summaries(
-            session,
-            Some(namespace),
-            Some(&labelled),
-            paging,
-            ListRead::Objects,
-        ),
+        list_summaries(session, Some(namespace), Some(&labelled), paging, read),
         list_summaries(
             session,
             Some(namespace),
@@ -437,6 +455,25 @@ pub async fn fetch(session: &Session, namespace: &str, name: &str) -> Result<Pip
 /// Looks a pipeline up: in the reference's namespace, else the current namespace then the
 /// shared one (a local pipeline shadows a shared one of the same name).
 pub async fn pipeline(session: &Session, reference: &Reference, paging: Paging) -> Result<ResolvedPipeline> {
+    find_pipeline(session, reference, paging, ListRead::Objects).await
+}
+
+/// [`pipeline`] with its versions read as metadata only ([`version_metadata_of`]): enough to
+/// choose the latest version or its predecessor, not to show digests or statuses of others.
+pub async fn pipeline_metadata(
+    session: &Session,
+    reference: &Reference,
+    paging: Paging,
+) -> Result<ResolvedPipeline> {
+    find_pipeline(session, reference, paging, ListRead::MetadataOnly).await
+}
+
+async fn find_pipeline(
+    session: &Session,
+    reference: &Reference,
+    paging: Paging,
+    read: ListRead,
+) -> Result<ResolvedPipeline> {
     let mut candidates = vec![];
     match &reference.namespace {
         Some(ns) => {
@@ -455,7 +492,7 @@ pub async fn pipeline(session: &Session, reference: &Reference, paging: Paging) 
         let api = session.api::<Pipeline>(Some(namespace));
         match api.get_opt(&reference.pipeline).await {
             Ok(Some(pipeline)) => {
-                let versions = versions_of(session, namespace, &pipeline, None, paging).await?;
+                let versions = member_summaries(session, namespace, &pipeline, None, paging, read).await?;
                 return Ok(ResolvedPipeline {
                     namespace: namespace.clone(),
                     origin: *origin,
@@ -504,11 +541,25 @@ pub async fn version(
     reference: &Reference,
     paging: Paging,
 ) -> Result<(ResolvedPipeline, PipelineVersion)> {
-    let resolved = pipeline(session, reference, paging).await?;
+    let resolved = pipeline_for(session, reference, paging).await?;
     let chosen = select(&resolved.versions, &reference.version)
         .map_err(|err| select_error(err, reference, &resolved))?;
     let version = fetch(session, &resolved.namespace, &chosen.name).await?;
     Ok((resolved, version))
+}
+
+/// The pipeline of a reference with as much of its versions as its selector needs: metadata
+/// for `@latest` (the chosen version is then read alone), whole summaries for names and digests,
+/// which metadata carries only for versions this tool wrote.
+pub async fn pipeline_for(
+    session: &Session,
+    reference: &Reference,
+    paging: Paging,
+) -> Result<ResolvedPipeline> {
+    match reference.version {
+        VersionSelector::Latest => pipeline_metadata(session, reference, paging).await,
+        _ => pipeline(session, reference, paging).await,
+    }
 }
 
 /// Words a selection failure for the user.

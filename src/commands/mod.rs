@@ -8,6 +8,7 @@ pub mod create;
 pub mod diff;
 pub mod get;
 pub mod list;
+pub mod list_watch;
 pub mod promote;
 pub mod version;
 

@@ -19,3 +19,4 @@ mod list;
 mod promote;
 mod security;
 mod streaming;
+mod watch;
