@@ -185,6 +185,15 @@ pub async fn list_summaries(
     read: ListRead,
 ) -> Result<Vec<VersionSummary>> {
     let action = Action::new("list", "pipelineversions", namespace);
+    tracing::debug!(
+        "listing {} labelled {} ({})",
+        versions_path(namespace),
+        label_selector.unwrap_or("anything"),
+        match read {
+            ListRead::Objects => "whole objects",
+            ListRead::MetadataOnly => "metadata only",
+        }
+    );
     if paging == Paging::Stream && session.streaming_lists.load(AtomicOrdering::Relaxed) {
         match stream_with_retries(session, namespace, label_selector, read).await {
             Ok(Some(items)) => return Ok(items),
