@@ -194,9 +194,18 @@ pub async fn list_summaries(
             ListRead::MetadataOnly => "metadata only",
         }
     );
+    let started = std::time::Instant::now();
     if paging == Paging::Stream && session.streaming_lists.load(AtomicOrdering::Relaxed) {
         match stream_with_retries(session, namespace, label_selector, read).await {
-            Ok(Some(items)) => return Ok(items),
+            Ok(Some(items)) => {
+                tracing::debug!(
+                    "streamed {} versions labelled {} in {} ms",
+                    items.len(),
+                    label_selector.unwrap_or("anything"),
+                    started.elapsed().as_millis()
+                );
+                return Ok(items);
+            }
             Ok(None) => session.streaming_lists.store(false, AtomicOrdering::Relaxed),
             Err(err) => return Err(explain(err, &action, &session.server)),
         }
