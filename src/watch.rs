@@ -365,31 +365,16 @@ impl WatchState {
         object: Value,
         member: impl Fn(&VersionSummary) -> bool,
     ) -> Option<Change> {
-        let generation = self.generations.get(&source).copied().unwrap_or_default();
         let (uid, rv, summary) = read(&object)?;
         if !member(&summary) {
             return None;
         }
-        let kind = match self.known.get_mut(&uid) {
-            Some(known) if known.resource_version == rv => {
-                known.generation = generation;
-                known.source = source;
-                return None;
-            }
-            Some(_) => ChangeKind::Modified,
-            None => ChangeKind::Added,
-        };
-        self.remember(source, uid, rv, &summary, &object, generation);
-        Some(Change {
-            kind,
-            summary,
-            object: Some(object),
-        })
+        self.upsert(source, uid, rv, summary, object)
     }
 
     /// The listing of `source` is complete: what it did not contain was deleted meanwhile.
     pub fn synced(&mut self, source: usize) -> Vec<Change> {
-        let generation = self.generations.get(&source).copied().unwrap_or_default();
+        let generation = self.generation(source);
         let gone: Vec<String> = self
             .known
             .iter()
@@ -415,9 +400,7 @@ impl WatchState {
         object: Value,
         member: impl Fn(&VersionSummary) -> bool,
     ) -> Option<Change> {
-        let generation = self.generations.get(&source).copied().unwrap_or_default();
         let (uid, rv, summary) = read(&object)?;
-        let known = self.known.get(&uid);
         if kind == ChangeKind::Deleted || !member(&summary) {
             self.known.remove(&uid)?;
             return Some(Change {
@@ -426,39 +409,48 @@ impl WatchState {
                 object: Some(object),
             });
         }
-        let kind = match known {
-            Some(k) if k.resource_version == rv => return None,
-            Some(_) => ChangeKind::Modified,
-            None => ChangeKind::Added,
-        };
-        self.remember(source, uid, rv, &summary, &object, generation);
-        Some(Change {
-            kind,
-            summary,
-            object: Some(object),
-        })
+        self.upsert(source, uid, rv, summary, object)
     }
 
-    fn remember(
+    fn generation(&self, source: usize) -> u64 {
+        self.generations.get(&source).copied().unwrap_or_default()
+    }
+
+    /// Records a version seen now: a change when it is new or its resourceVersion moved.
+    fn upsert(
         &mut self,
         source: usize,
         uid: String,
-        rv: String,
-        summary: &VersionSummary,
-        object: &Value,
-        generation: u64,
-    ) {
-        let slim = self.keep_objects.then(|| slim(object));
+        resource_version: String,
+        summary: VersionSummary,
+        object: Value,
+    ) -> Option<Change> {
+        let generation = self.generation(source);
+        let kind = match self.known.get_mut(&uid) {
+            Some(known) if known.resource_version == resource_version => {
+                known.generation = generation;
+                known.source = source;
+                return None;
+            }
+            Some(_) => ChangeKind::Modified,
+            None => ChangeKind::Added,
+        };
+        let slim = self.keep_objects.then(|| slim(&object));
         self.known.insert(
             uid,
             Known {
                 source,
-                resource_version: rv,
+                resource_version,
                 summary: summary.clone(),
                 slim,
                 generation,
             },
         );
+        Some(Change {
+            kind,
+            summary,
+            object: Some(object),
+        })
     }
 
     /// The known versions.
