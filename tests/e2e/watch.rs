@@ -284,5 +284,8 @@ fn compaction_forces_a_relist_without_repeated_rows() {
     assert_eq!(changed, [v("v1", false), v("v3", true)]);
     let (code, rest, stderr) = watching.interrupt();
     assert_eq!((code, rest), (130, vec![]), "{stderr}");
-    assert!(stderr.contains("410"), "no relist after 410 Gone:\n{stderr}");
+    assert!(
+        stderr.contains("expired (410 Gone): listing again"),
+        "no relist after 410 Gone:\n{stderr}"
+    );
 }
