@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! bench_seed versions  --pipeline P --uid UID --count N --base FILE   # one pipeline, N versions
+//!                      [--from I --to J]                             # only versions I..=J
 //! bench_seed pipelines --count M --versions K --base FILE            # M pipelines with K versions
 //! bench_seed big-spec  --tasks T --variant a|b                        # one ~2.5 KB-per-task IR spec
 //! bench_seed fleet --namespaces N --pipelines P --versions K --base FILE [--shared NS]
@@ -38,7 +39,9 @@ fn main() {
             let pipeline = flag("--pipeline").unwrap_or_else(|| usage("--pipeline is required"));
             let uid = flag("--uid");
             let spec = base();
-            for i in 1..=number("--count", 2000) {
+            // --from/--to: one slice of the versions, so big seeds can be created in parts.
+            let count = number("--count", 2000);
+            for i in number("--from", 1)..=number("--to", count).min(count) {
                 out.push_str("---\n");
                 out.push_str(&version(&pipeline, uid.as_deref(), &format!("v{i}"), &spec, i));
             }

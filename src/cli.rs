@@ -148,6 +148,13 @@ pub struct ListArgs {
     /// Sort order (default: name for pipelines, newest first for versions).
     #[arg(long, value_enum)]
     pub sort_by: Option<SortBy>,
+    /// After listing the versions, print a row (or object) per version created, changed or
+    /// deleted, until interrupted (or --request-timeout passes).
+    #[arg(short = 'w', long, requires = "reference")]
+    pub watch: bool,
+    /// Like --watch, without printing the versions that exist already.
+    #[arg(long, requires = "reference", conflicts_with = "watch")]
+    pub watch_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -19,6 +19,7 @@ pub mod reference;
 pub mod resolve;
 pub mod resources;
 pub mod validate;
+pub mod watch;
 pub mod yaml;
 
 // The test pipelines: examples/pipelines, tests/data/invalid and the optional external corpus.

@@ -191,9 +191,32 @@ pub async fn list_summaries(
     let action = Action::new("list", "pipelineversions", namespace);
     // Starts the count now, so a slow first answer shows progress too.
     progress::add(Work::VersionsRead, 0);
+    tracing::debug!(
+        "listing {} labelled {} ({})",
+        versions_path(namespace),
+        label_selector.unwrap_or("anything"),
+        match read {
+            ListRead::Objects => "whole objects",
+            ListRead::MetadataOnly => "metadata only",
+        }
+    );
+    let started = std::time::Instant::now();
+    if paging == Paging::Stream && read == ListRead::MetadataOnly {
+        return metadata_in_one_request(session, namespace, label_selector)
+            .await
+            .map_err(|err| explain(err, &action, &session.server));
+    }
     if paging == Paging::Stream && session.streaming_lists.load(AtomicOrdering::Relaxed) {
         match stream_with_retries(session, namespace, label_selector, read).await {
-            Ok(Some(items)) => return Ok(items),
+            Ok(Some(items)) => {
+                tracing::debug!(
+                    "streamed {} versions labelled {} in {} ms",
+                    items.len(),
+                    label_selector.unwrap_or("anything"),
+                    started.elapsed().as_millis()
+                );
+                return Ok(items);
+            }
             Ok(None) => session.streaming_lists.store(false, AtomicOrdering::Relaxed),
             Err(err) => return Err(explain(err, &action, &session.server)),
         }
@@ -201,6 +224,26 @@ pub async fn list_summaries(
     page_summaries(session, namespace, label_selector, paging.chunk_size(), read)
         .await
         .map_err(|err| explain(err, &action, &session.server))
+}
+
+/// A metadata-only list in one request (no continue tokens), which the API server answers from
+/// its cache like a streamed list but converts to `PartialObjectMetadata` in one go: about 2.5
+/// times faster than streaming the same metadata, whose events are converted one by one. The
+/// answer (~20 KB per version, mostly managedFields) is held whole while it is parsed.
+async fn metadata_in_one_request(
+    session: &Session,
+    namespace: Option<&str>,
+    label_selector: Option<&str>,
+) -> Result<Vec<VersionSummary>, kube::Error> {
+    let started = std::time::Instant::now();
+    let items = page_summaries(session, namespace, label_selector, 0, ListRead::MetadataOnly).await?;
+    tracing::debug!(
+        "listed the metadata of {} versions labelled {} in {} ms",
+        items.len(),
+        label_selector.unwrap_or("anything"),
+        started.elapsed().as_millis()
+    );
+    Ok(items)
 }
 
 /// The `Accept` header that asks for metadata only, per object or per list.
@@ -367,7 +410,7 @@ async fn page_summaries(
 /// `-l` added: `[labelled with its UID, without a pipeline-id label (matched on
 /// spec.pipelineName)]`, and the one finding stale versions (its name label with another
 /// pipeline-id) when the name label can be selected on.
-fn membership_selectors(pipeline: &Pipeline, selector: Option<&str>) -> ([String; 2], Option<String>) {
+pub fn membership_selectors(pipeline: &Pipeline, selector: Option<&str>) -> ([String; 2], Option<String>) {
     let extra = selector.map(|s| format!(",{s}")).unwrap_or_default();
     let uid = pipeline.metadata.uid.as_deref().unwrap_or_default();
     let name_label = pipeline_label_value(&pipeline.name_any()).to_string();
@@ -393,11 +436,36 @@ pub async fn versions_of(
     selector: Option<&str>,
     paging: Paging,
 ) -> Result<Vec<VersionSummary>> {
+    member_summaries(session, namespace, pipeline, selector, paging, ListRead::Objects).await
+}
+
+/// [`versions_of`] with the labelled versions read as metadata only: enough to choose the latest
+/// (creation time, UID, labels) without the server sending every spec. Unlabelled versions are
+/// still read whole, since only their spec says which pipeline they belong to.
+pub async fn version_metadata_of(
+    session: &Session,
+    namespace: &str,
+    pipeline: &Pipeline,
+    paging: Paging,
+) -> Result<Vec<VersionSummary>> {
+    member_summaries(session, namespace, pipeline, None, paging, ListRead::MetadataOnly).await
+}
+
+/// The members of `pipeline` among a namespace's versions, the labelled ones read as `read` says.
+async fn member_summaries(
+    session: &Session,
+    namespace: &str,
+    pipeline: &Pipeline,
+    selector: Option<&str>,
+    paging: Paging,
+    read: ListRead,
+) -> Result<Vec<VersionSummary>> {
     let ([labelled, unlabelled], _) = membership_selectors(pipeline, selector);
-    let list = |labels: String| async move {
-        list_summaries(session, Some(namespace), Some(&labels), paging, ListRead::Objects).await
-    };
-    let (labelled, unlabelled) = futures::future::try_join(list(labelled), list(unlabelled)).await?;
+    let (labelled, unlabelled) = futures::future::try_join(
+        list_summaries(session, Some(namespace), Some(&labelled), paging, read),
+        list_summaries(session, Some(namespace), Some(&unlabelled), paging, ListRead::Objects),
+    )
+    .await?;
     Ok(newest_first_where(labelled.into_iter().chain(unlabelled), |v| {
         v.belongs_to(pipeline)
     }))
@@ -556,6 +624,25 @@ pub async fn fetch(session: &Session, namespace: &str, name: &str) -> Result<Pip
 /// Looks a pipeline up: in the reference's namespace, else the current namespace then the
 /// shared one (a local pipeline shadows a shared one of the same name).
 pub async fn pipeline(session: &Session, reference: &Reference, paging: Paging) -> Result<ResolvedPipeline> {
+    find_pipeline(session, reference, paging, ListRead::Objects).await
+}
+
+/// [`pipeline`] with its versions read as metadata only ([`version_metadata_of`]): enough to
+/// choose the latest version or its predecessor, not to show digests or statuses of others.
+pub async fn pipeline_metadata(
+    session: &Session,
+    reference: &Reference,
+    paging: Paging,
+) -> Result<ResolvedPipeline> {
+    find_pipeline(session, reference, paging, ListRead::MetadataOnly).await
+}
+
+async fn find_pipeline(
+    session: &Session,
+    reference: &Reference,
+    paging: Paging,
+    read: ListRead,
+) -> Result<ResolvedPipeline> {
     let mut candidates = vec![];
     match &reference.namespace {
         Some(ns) => {
@@ -574,7 +661,7 @@ pub async fn pipeline(session: &Session, reference: &Reference, paging: Paging) 
         let api = session.api::<Pipeline>(Some(namespace));
         match api.get_opt(&reference.pipeline).await {
             Ok(Some(pipeline)) => {
-                let versions = versions_of(session, namespace, &pipeline, None, paging).await?;
+                let versions = member_summaries(session, namespace, &pipeline, None, paging, read).await?;
                 return Ok(ResolvedPipeline {
                     namespace: namespace.clone(),
                     origin: *origin,
@@ -623,11 +710,25 @@ pub async fn version(
     reference: &Reference,
     paging: Paging,
 ) -> Result<(ResolvedPipeline, PipelineVersion)> {
-    let resolved = pipeline(session, reference, paging).await?;
+    let resolved = pipeline_for(session, reference, paging).await?;
     let chosen = select(&resolved.versions, &reference.version)
         .map_err(|err| select_error(err, reference, &resolved))?;
     let version = fetch(session, &resolved.namespace, &chosen.name).await?;
     Ok((resolved, version))
+}
+
+/// The pipeline of a reference with as much of its versions as its selector needs: metadata
+/// for `@latest` (the chosen version is then read alone), whole summaries for names and digests,
+/// which metadata carries only for versions this tool wrote.
+pub async fn pipeline_for(
+    session: &Session,
+    reference: &Reference,
+    paging: Paging,
+) -> Result<ResolvedPipeline> {
+    match reference.version {
+        VersionSelector::Latest => pipeline_metadata(session, reference, paging).await,
+        _ => pipeline(session, reference, paging).await,
+    }
 }
 
 /// Words a selection failure for the user.

@@ -169,7 +169,7 @@ fn content(
 /// REF and the version created just before it in the same pipeline.
 async fn predecessor_pair(session: &Session, text: &str) -> Result<(Content, Content)> {
     let reference = parse_reference(text)?;
-    let resolved = resolve::pipeline(session, &reference, resolve::Paging::Stream).await?;
+    let resolved = resolve::pipeline_for(session, &reference, resolve::Paging::Stream).await?;
     let chosen = resolve::select(&resolved.versions, &reference.version)
         .map_err(|err| resolve::select_error(err, &reference, &resolved))?;
     let Some(previous) = resolve::predecessor(&resolved.versions, chosen) else {

@@ -356,6 +356,11 @@ async fn list_versions(
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let paging = Paging::from_flag(args.chunk_size);
+    if args.watch || args.watch_only {
+        // The watch lists the versions itself; only the pipeline is needed here.
+        let resolved = resolve::pipeline_metadata(session, reference, paging).await?;
+        return super::list_watch::run(session, resolved, args, printer).await;
+    }
     let mut resolved = resolve::pipeline(session, reference, paging).await?;
     if args.selector.is_some() {
         resolved.versions = resolve::versions_of(

@@ -11,6 +11,7 @@ pub mod drift;
 pub mod get;
 pub mod history;
 pub mod list;
+pub mod list_watch;
 pub mod promote;
 pub mod version;
 

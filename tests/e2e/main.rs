@@ -28,3 +28,4 @@ mod promote;
 mod security;
 mod streaming;
 mod validate;
+mod watch;

@@ -62,6 +62,8 @@ struct Shared {
     /// How many connections a cut mode reset since the mode was set.
     cuts: AtomicUsize,
     dead: AtomicBool,
+    /// Bumped by `cut_open_connections`: every relay running then resets its client.
+    cuts: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {
@@ -94,6 +96,7 @@ impl Proxy {
             cut: AtomicBool::new(false),
             cuts: AtomicUsize::new(0),
             dead: AtomicBool::new(false),
+            cuts: tokio::sync::watch::Sender::new(0),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         listener.set_nonblocking(true).expect("nonblocking listener");
@@ -132,6 +135,12 @@ impl Proxy {
         self.shared.cut.store(false, Ordering::SeqCst);
         self.shared.cuts.store(0, Ordering::SeqCst);
         self.shared.dead.store(false, Ordering::SeqCst);
+    }
+
+    /// Resets every connection open now (long-running watches included) with RST; the mode
+    /// decides what happens to the next ones.
+    pub fn cut_open_connections(&self) {
+        self.shared.cuts.send_modify(|n| *n += 1);
     }
 
     /// Whether a `Cut` took place since the mode was set.
@@ -229,6 +238,7 @@ async fn relay(mut client: TcpStream, shared: Arc<Shared>, connection: usize) {
         reset(client).await;
         return;
     };
+    let mut cuts = shared.cuts.subscribe();
     let mut from_client = vec![0u8; 64 * 1024];
     let mut from_server = vec![0u8; 64 * 1024];
     let mut server_bytes = 0usize;
@@ -238,6 +248,10 @@ async fn relay(mut client: TcpStream, shared: Arc<Shared>, connection: usize) {
     // so writing inline cannot deadlock.
     loop {
         tokio::select! {
+            _ = cuts.changed() => {
+                reset(client).await;
+                return;
+            }
             read = client.read(&mut from_client), if client_open => {
                 let n = match read {
                     Ok(0) | Err(_) => {

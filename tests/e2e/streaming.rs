@@ -114,3 +114,33 @@ fn a_role_without_watch_reads_pages() {
         "pipelineversion.pipelines.kubeflow.org/train-bare"
     );
 }
+
+#[test]
+fn latest_is_chosen_from_metadata_and_only_it_is_read_whole() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("latest-by-metadata");
+    seed(cp, &ns);
+    // The unlabelled version is the latest: its spec (read in the unlabelled list) says whose it is.
+    let got = cp.kfp(&ns, &["get", "train", "-o", "name", "-v", "6"]).ok();
+    assert_eq!(
+        got.stdout.trim(),
+        "pipelineversion.pipelines.kubeflow.org/train-bare"
+    );
+    let single_gets: Vec<&str> = got
+        .stderr
+        .lines()
+        .filter(|l| l.contains(" GET https://") && l.contains("/pipelineversions/"))
+        .collect();
+    assert_eq!(single_gets.len(), 1, "{}", got.stderr);
+    assert!(
+        single_gets[0].contains("/pipelineversions/train-bare "),
+        "{}",
+        got.stderr
+    );
+    assert!(
+        got.stderr
+            .contains("labelled pipelines.kubeflow.org/pipeline=train (metadata only)"),
+        "{}",
+        got.stderr
+    );
+}

@@ -72,7 +72,7 @@ impl ControlPlane {
     }
 
     /// Starts a control plane with extra kube-apiserver flags.
-    fn start_with(crds: &Path, apiserver_args: &[&str]) -> ControlPlane {
+    pub fn start_with(crds: &Path, apiserver_args: &[&str]) -> ControlPlane {
         let binary = control_plane_binary();
         assert!(
             binary.exists(),

@@ -1,0 +1,257 @@
+//! `kubectl kfp list PIPELINE -w|--watch-only`: the versions table, then one row per version
+//! created, changed or deleted, as `kubectl get -w` prints them (objects one by one with
+//! `-o json|yaml`). Watching and recovering is `crate::watch`; this file prints.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+use jiff::Timestamp;
+use kube::ResourceExt;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::cli::{ListArgs, OutputFormat, SortBy};
+use crate::client::Session;
+use crate::error::ExitStatus;
+use crate::output::{DataFormat, PlainTable, Printer};
+use crate::resolve::{self, ResolvedPipeline, newest_first};
+use crate::resources::VersionSummary;
+use crate::watch::{self, Change, Report, Target, WatchState};
+
+use super::list::version_table;
+
+/// Watches `resolved`'s versions until interrupted, or until `--request-timeout` passes (exit 0).
+pub async fn run(
+    session: &Session,
+    resolved: ResolvedPipeline,
+    args: &ListArgs,
+    printer: &Printer,
+) -> Result<ExitStatus> {
+    let deadline = session.retry.deadline.map(|limit| Instant::now() + limit);
+    // Two watches, as versions are listed: labelled with the pipeline's name, and unlabelled
+    // (matched on spec.pipelineName).
+    let (selectors, _) = resolve::membership_selectors(&resolved.pipeline, args.selector.as_deref());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (failed_tx, mut failed) = tokio::sync::mpsc::unbounded_channel();
+    let sources = selectors.len();
+    for (source, selector) in selectors.into_iter().enumerate() {
+        let target = Target {
+            source,
+            namespace: resolved.namespace.clone(),
+            selector: Some(selector),
+        };
+        let (session, tx, failed_tx) = (session.clone(), tx.clone(), failed_tx.clone());
+        tokio::spawn(async move {
+            if let Err(err) = watch::run(session, target, deadline, tx).await {
+                let _ = failed_tx.send(err);
+            }
+        });
+    }
+    drop((tx, failed_tx));
+    let mut printer = WatchPrinter::new(&resolved, args, printer);
+    let mut state = WatchState::new(printer.format.is_some());
+    let member = |v: &VersionSummary| v.belongs_to(&resolved.pipeline);
+    let mut synced: HashSet<usize> = HashSet::new();
+    let consume = async {
+        loop {
+            let report = tokio::select! {
+                report = rx.recv() => report,
+                Some(err) = failed.recv() => return Err(err),
+            };
+            let Some(report) = report else {
+                // Every watch ended: the deadline passed.
+                return Ok(ExitStatus::Success);
+            };
+            let started = synced.len() == sources;
+            match report {
+                Report::Listing(source) => state.listing(source),
+                Report::Listed(source, object) => {
+                    if let Some(change) = state.listed(source, object, member) {
+                        if started {
+                            printer.change(&change, &state)?;
+                        } else if printer.format.is_some() && !args.watch_only {
+                            // Objects are printed as they arrive rather than kept whole.
+                            printer.object(change.object.as_ref())?;
+                        }
+                    }
+                }
+                Report::Synced(source) => {
+                    let gone = state.synced(source);
+                    if started {
+                        for change in &gone {
+                            printer.change(change, &state)?;
+                        }
+                    } else if synced.insert(source) && synced.len() == sources && !args.watch_only {
+                        printer.initial_table(&state);
+                    }
+                }
+                Report::Changed(source, kind, object) => {
+                    if let Some(change) = state.changed(source, kind, object, member)
+                        && started
+                    {
+                        printer.change(&change, &state)?;
+                    }
+                }
+            }
+        }
+    };
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, consume)
+            .await
+            .unwrap_or(Ok(ExitStatus::Success)),
+        None => consume.await,
+    }
+}
+
+/// Prints the first table and the rows after it in the same columns.
+struct WatchPrinter<'a> {
+    printer: &'a Printer,
+    resolved: &'a ResolvedPipeline,
+    format: Option<DataFormat>,
+    /// `-o name`.
+    names: bool,
+    wide: bool,
+    headers: bool,
+    sort_by_name: bool,
+    /// Column widths of what was printed so far (None before the first row).
+    widths: Option<Vec<usize>>,
+    objects_printed: usize,
+}
+
+impl<'a> WatchPrinter<'a> {
+    fn new(resolved: &'a ResolvedPipeline, args: &ListArgs, printer: &'a Printer) -> Self {
+        WatchPrinter {
+            printer,
+            resolved,
+            format: args.output.into(),
+            names: args.output == OutputFormat::Name,
+            wide: args.output == OutputFormat::Wide,
+            headers: !args.no_headers,
+            sort_by_name: args.sort_by == Some(SortBy::Name),
+            widths: None,
+            objects_printed: 0,
+        }
+    }
+
+    fn table(&self, versions: &[VersionSummary], latest: Option<&str>, headers: bool) -> PlainTable {
+        version_table(
+            self.resolved,
+            versions,
+            latest,
+            self.wide,
+            headers,
+            Timestamp::now(),
+        )
+    }
+
+    fn initial_table(&mut self, state: &WatchState) {
+        if self.format.is_some() {
+            return;
+        }
+        let mut versions = state.summaries();
+        if self.sort_by_name {
+            versions.sort_by_key(VersionSummary::version_name);
+        } else {
+            versions.sort_by(newest_first);
+        }
+        if versions.is_empty() {
+            self.printer.info(&format!(
+                "No versions found for pipeline {}/{}; watching for new ones.",
+                self.resolved.namespace,
+                self.resolved.pipeline.name_any()
+            ));
+            return;
+        }
+        if self.names {
+            versions.iter().for_each(|v| self.name(v));
+            return;
+        }
+        let latest = resolve::latest(&versions).and_then(|v| v.uid.clone());
+        let table = self.table(&versions, latest.as_deref(), self.headers);
+        self.print_rows(&table);
+    }
+
+    fn name(&self, version: &VersionSummary) {
+        self.printer.line(&format!(
+            "pipelineversion.pipelines.kubeflow.org/{}",
+            version.name
+        ));
+    }
+
+    fn change(&mut self, change: &Change, state: &WatchState) -> Result<()> {
+        if self.format.is_some() {
+            return self.object(change.object.as_ref());
+        }
+        if self.names {
+            self.name(&change.summary);
+            return Ok(());
+        }
+        let versions = state.summaries();
+        let latest = resolve::latest(&versions).and_then(|v| v.uid.clone());
+        let first = self.widths.is_none();
+        let table = self.table(
+            std::slice::from_ref(&change.summary),
+            latest.as_deref(),
+            first && self.headers,
+        );
+        self.print_rows(&table);
+        Ok(())
+    }
+
+    /// Prints a table's rows padded to the widest cell seen so far in each column, so rows
+    /// printed later line up with the first table.
+    fn print_rows(&mut self, table: &PlainTable) {
+        let mut lines: Vec<&Vec<String>> = table.rows.iter().collect();
+        let headers = table.show_headers.then_some(&table.headers);
+        if let Some(h) = headers {
+            lines.insert(0, h);
+        }
+        let widths = self.widths.get_or_insert_with(|| vec![0; table.headers.len()]);
+        for line in &lines {
+            for (width, cell) in widths.iter_mut().zip(line.iter()) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        self.printer.data(&aligned(&lines, widths));
+    }
+
+    fn object(&mut self, object: Option<&Value>) -> Result<()> {
+        let (Some(format), Some(object)) = (self.format, object) else {
+            return Ok(());
+        };
+        let mut object = object.clone();
+        crate::output::trim_object(&mut object);
+        // kubectl separates YAML documents in a watch with `---`.
+        if format == DataFormat::Yaml && self.objects_printed > 0 {
+            self.printer.data("---\n");
+        }
+        self.objects_printed += 1;
+        self.printer.value(&object, format)
+    }
+}
+
+/// Rows with each cell padded to its column's width plus two spaces, as kubectl prints tables.
+fn aligned(lines: &[&Vec<String>], widths: &[usize]) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let mut text = String::new();
+        for (cell, width) in line.iter().zip(widths) {
+            text.push_str(&format!("{cell:<width$}  "));
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_padded_to_the_widest_cell_of_each_column() {
+        let header = vec!["VERSION".to_string(), "AGE".to_string()];
+        let row = vec!["v10".to_string(), "2s".to_string()];
+        assert_eq!(aligned(&[&header, &row], &[7, 3]), "VERSION  AGE\nv10      2s\n");
+    }
+}
