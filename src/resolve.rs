@@ -463,7 +463,13 @@ async fn member_summaries(
     let ([labelled, unlabelled], _) = membership_selectors(pipeline, selector);
     let (labelled, unlabelled) = futures::future::try_join(
         list_summaries(session, Some(namespace), Some(&labelled), paging, read),
-        list_summaries(session, Some(namespace), Some(&unlabelled), paging, ListRead::Objects),
+        list_summaries(
+            session,
+            Some(namespace),
+            Some(&unlabelled),
+            paging,
+            ListRead::Objects,
+        ),
     )
     .await?;
     Ok(newest_first_where(labelled.into_iter().chain(unlabelled), |v| {
@@ -576,11 +582,7 @@ fn grouped(versions: &[&VersionSummary], line: impl Fn(&str, bool) -> String) ->
         .iter()
         .map(|version| format!("{:?}", version.version_name()))
         .collect();
-    let names = format!(
-        "{} and {} more",
-        named.join(", "),
-        versions.len() - EACH_UP_TO
-    );
+    let names = format!("{} and {} more", named.join(", "), versions.len() - EACH_UP_TO);
     vec![line(&names, false)]
 }
 
