@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::cli::DryRun;
 use crate::client::{Action, Session, explain, is_not_found};
+use crate::output::progress::{self, Work};
 use crate::resources::{GROUP, Pipeline, VERSION};
 
 use super::plan::{self, Fix};
@@ -83,7 +84,9 @@ pub async fn apply(session: &Session, fixes: &[Fix], dry_run: DryRun) -> Result<
     // written as owner from the old plan (the collector would delete the version).
     let mut current: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
     let mut outcomes = Vec::new();
+    progress::set_total(Work::Written, fixes.len() as u64);
     for fix in fixes {
+        progress::add(Work::Written, 1);
         let key = (fix.namespace.clone(), fix.pipeline.clone());
         if !current.contains_key(&key) {
             let uid = match session

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::client::{Action, RequestTimedOut, Session, explain, is_forbidden};
 use crate::digest;
+use crate::output::progress::{self, Work};
 use crate::resources::{
     ANNOTATION_DIGEST, ANNOTATION_PROMOTED_FROM, ANNOTATION_PROMOTED_FROM_CLUSTER,
     ANNOTATION_PROMOTED_FROM_UID, ANNOTATION_VERSION_NAME, LABEL_PIPELINE_NAME,
@@ -303,7 +304,10 @@ async fn stream(
     let mut items = Vec::new();
     while let Some(event) = events.try_next().await? {
         match event {
-            WatchEvent::Added(Reduced(item)) => items.push(item),
+            WatchEvent::Added(Reduced(item)) => {
+                items.push(item);
+                progress::add(Work::VersionsRead, 1);
+            }
             WatchEvent::Bookmark(bookmark)
                 if bookmark
                     .metadata
@@ -329,6 +333,7 @@ async fn pages(session: &Session, namespace: Option<&str>) -> Result<Vec<Version
             .list(&params)
             .map_err(kube::Error::BuildRequest)?;
         let page: ObjectList<Reduced> = session.client.request(request).await?;
+        progress::add(Work::VersionsRead, page.items.len() as u64);
         items.extend(page.items.into_iter().map(|Reduced(v)| v));
         match page.metadata.continue_.filter(|token| !token.is_empty()) {
             Some(token) => params.continue_token = Some(token),
