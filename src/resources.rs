@@ -302,6 +302,8 @@ pub struct VersionSummary {
     /// Whether the spec was read: false for metadata-only lists, where the spec fields above
     /// are empty and the version name comes from the annotation.
     pub spec_read: bool,
+    /// `spec.tags` (empty when the spec was not read).
+    pub tags: BTreeMap<String, String>,
 }
 
 impl VersionSummary {
@@ -326,7 +328,15 @@ impl VersionSummary {
             task_count: version.task_count(),
             status: version.status.clone(),
             spec_read: true,
+            tags: version.spec.tags.clone().unwrap_or_default(),
         }
+    }
+
+    /// Whether `spec.tags` has `key` (with `value`, when given).
+    pub fn has_tag(&self, key: &str, value: Option<&str>) -> bool {
+        self.tags
+            .get(key)
+            .is_some_and(|v| value.is_none_or(|wanted| v == wanted))
     }
 
     /// `spec.versionName`, else (metadata-only reads) its annotated copy, else the object name.
@@ -405,6 +415,7 @@ mod summary {
         version_name: Option<String>,
         pipeline_name: String,
         display_name: Option<String>,
+        tags: Option<BTreeMap<String, String>>,
         pipeline_spec: LeanPipelineSpec,
     }
 
@@ -461,6 +472,7 @@ mod summary {
         version_name: Option<String>,
         pipeline_name: String,
         display_name: Option<String>,
+        tags: Option<BTreeMap<String, String>>,
         pipeline_spec: Value,
         platform_spec: Option<Value>,
     }
@@ -503,6 +515,7 @@ mod summary {
                         out.spec_version_name = spec.version_name;
                         out.spec_pipeline_name = spec.pipeline_name;
                         out.display_name = spec.display_name;
+                        out.tags = spec.tags.unwrap_or_default();
                         out.sdk_version = spec.pipeline_spec.sdk_version;
                         out.task_count = spec.pipeline_spec.root.dag.tasks.0;
                     }
@@ -523,6 +536,7 @@ mod summary {
                         out.spec_version_name = spec.version_name;
                         out.spec_pipeline_name = spec.pipeline_name;
                         out.display_name = spec.display_name;
+                        out.tags = spec.tags.unwrap_or_default();
                     }
                     "status" => out.status = map.next_value::<Option<PipelineVersionStatus>>()?,
                     _ => {
