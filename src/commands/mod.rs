@@ -9,6 +9,8 @@ pub mod diff;
 pub mod get;
 pub mod list;
 pub mod promote;
+pub mod prune;
+pub mod tag;
 pub mod version;
 
 use std::future::Future;
@@ -54,6 +56,12 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
         }
         Command::Diff(args) => block_on(diff::run(&config, args, printer)),
         Command::Promote(args) => block_on(promote::run(&config, args, printer)),
+        Command::Tag(args) => {
+            block_on(async { tag::run(&Session::connect(&config, None).await?, args, printer).await })
+        }
+        Command::Prune(args) => {
+            block_on(async { prune::run(&Session::connect(&config, None).await?, args, printer).await })
+        }
     }
 }
 
