@@ -391,6 +391,7 @@ fn positional_want(command: &Command, state: &LineState) -> Want {
     let subcommand = state.path.last().map(String::as_str).unwrap_or_default();
     match (subcommand, arg.get_id().as_str()) {
         ("list", "reference") => Want::Reference { versions: false },
+        ("prune", "reference") => Want::Reference { versions: false },
         (_, "reference" | "reference_a" | "reference_b") => Want::Reference { versions: true },
         ("create", "pipeline") => Want::LocalPipeline,
         // `config set shared-namespace NS`: the only setting is a namespace.
@@ -648,6 +649,12 @@ async fn version_candidates(session: &Session, head: &str) -> Vec<Candidate> {
             description,
         ));
     }
+    // Tags in use: `PIPELINE@KEY=VALUE` is the newest version carrying one (see tag.rs).
+    candidates.extend(
+        super::tag::tags_in_use(&resolved.versions)
+            .into_iter()
+            .map(|(tag, description)| Candidate::new(format!("{head}@{tag}"), description)),
+    );
     candidates
 }
 
