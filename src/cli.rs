@@ -140,7 +140,8 @@ pub struct ListArgs {
     pub chunk_size: Option<u32>,
     /// Sort order (default: name for pipelines, newest first for versions).
     #[arg(long, value_enum)]
-    pub sort_by: Option<SortBy>,    /// Only versions with this tag, KEY=VALUE (repeatable: all must match); with PIPELINE.
+    pub sort_by: Option<SortBy>,
+    /// Only versions with this tag, KEY=VALUE (repeatable: all must match); with PIPELINE.
     #[arg(long = "tag", value_name = "KEY=VALUE", requires = "reference")]
     pub tags: Vec<String>,
 }
@@ -376,7 +377,11 @@ pub struct TagArgs {
 #[derive(Debug, Args)]
 pub struct PruneArgs {
     /// The pipeline whose old versions to delete: [NAMESPACE/]PIPELINE.
-    #[arg(value_name = "PIPELINE", required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        value_name = "PIPELINE",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub reference: Option<String>,
     /// Prune every pipeline of the namespace.
     #[arg(long)]

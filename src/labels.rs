@@ -113,7 +113,14 @@ mod tests {
 
     #[test]
     fn keys_follow_label_syntax() {
-        for ok in ["stage", "a", "Stage_1.x-y", "example.com/stage", "a.b-c/d", &"k".repeat(63)] {
+        for ok in [
+            "stage",
+            "a",
+            "Stage_1.x-y",
+            "example.com/stage",
+            "a.b-c/d",
+            &"k".repeat(63),
+        ] {
             assert_eq!(check_key(ok), Ok(()), "{ok:?}");
         }
         assert_eq!(check_key(""), Err(LabelError::EmptyKey));
@@ -142,14 +149,21 @@ mod tests {
             parse_change("stage=production"),
             Ok(TagChange::Set("stage".into(), "production".into()))
         );
-        assert_eq!(parse_change("stage="), Ok(TagChange::Set("stage".into(), String::new())));
+        assert_eq!(
+            parse_change("stage="),
+            Ok(TagChange::Set("stage".into(), String::new()))
+        );
         assert_eq!(parse_change("stage-"), Ok(TagChange::Remove("stage".into())));
         assert_eq!(
             parse_change("stage"),
             Err("expected KEY=VALUE to set a tag or KEY- to remove one".into())
         );
         assert!(parse_change("=x").unwrap_err().starts_with("key \"\" is empty"));
-        assert!(parse_change("stage=a b").unwrap_err().starts_with("value \"a b\""));
+        assert!(
+            parse_change("stage=a b")
+                .unwrap_err()
+                .starts_with("value \"a b\"")
+        );
         assert_eq!(parse_pair("k-"), Err("expected KEY=VALUE".into()));
         assert_eq!(parse_pair("k=v"), Ok(("k".into(), "v".into())));
     }

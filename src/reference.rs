@@ -272,8 +272,14 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(Reference::parse(input), Err(expected), "input {input:?}");
         }
-        assert!(matches!(Reference::parse("x@stage=a b"), Err(ReferenceError::BadTag(..))));
-        assert!(matches!(Reference::parse("x@=v"), Err(ReferenceError::BadTag(..))));
+        assert!(matches!(
+            Reference::parse("x@stage=a b"),
+            Err(ReferenceError::BadTag(..))
+        ));
+        assert!(matches!(
+            Reference::parse("x@=v"),
+            Err(ReferenceError::BadTag(..))
+        ));
     }
 
     #[test]

@@ -635,9 +635,18 @@ mod tests {
             v
         };
         let versions = vec![
-            tagged(version("p-v1", "v1", "2026-01-01T00:00:00Z", "1"), &[("stage", "prod")]),
-            tagged(version("p-v2", "v2", "2026-01-02T00:00:00Z", "2"), &[("stage", "prod")]),
-            tagged(version("p-v3", "v3", "2026-01-03T00:00:00Z", "3"), &[("stage", "dev")]),
+            tagged(
+                version("p-v1", "v1", "2026-01-01T00:00:00Z", "1"),
+                &[("stage", "prod")],
+            ),
+            tagged(
+                version("p-v2", "v2", "2026-01-02T00:00:00Z", "2"),
+                &[("stage", "prod")],
+            ),
+            tagged(
+                version("p-v3", "v3", "2026-01-03T00:00:00Z", "3"),
+                &[("stage", "dev")],
+            ),
         ];
         let tag = |k: &str, v: &str| {
             select(&versions, &VersionSelector::Tag(k.into(), v.into())).map(|v| v.name.clone())

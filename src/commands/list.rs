@@ -465,7 +465,10 @@ fn filter_by_tags(versions: &mut Vec<VersionSummary>, tags: &[String]) -> Result
     let mut wanted = Vec::new();
     for text in tags {
         let pair = crate::labels::parse_pair(text).map_err(|why| {
-            crate::error::user_error_hint(format!("invalid --tag {text:?}: {why}"), "for example --tag stage=production")
+            crate::error::user_error_hint(
+                format!("invalid --tag {text:?}: {why}"),
+                "for example --tag stage=production",
+            )
         })?;
         wanted.push(pair);
     }

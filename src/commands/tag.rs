@@ -73,7 +73,9 @@ impl Edit {
                 }
                 Err(why) => {
                     return Err(UserError::new(format!("invalid tag change {text:?}: {why}"))
-                        .with_hint("tags are KEY=VALUE to set and KEY- to remove, e.g. stage=production or stage-")
+                        .with_hint(
+                            "tags are KEY=VALUE to set and KEY- to remove, e.g. stage=production or stage-",
+                        )
                         .into());
                 }
             }
@@ -134,7 +136,10 @@ impl Edit {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// Written (or would be, in a dry run); `fewer` when it lost tags and gained none.
-    Changed { version: PipelineVersion, fewer: bool },
+    Changed {
+        version: PipelineVersion,
+        fewer: bool,
+    },
     Unchanged(PipelineVersion),
 }
 
@@ -211,7 +216,12 @@ pub async fn run(session: &Session, args: &TagArgs, printer: &Printer) -> Result
 /// Applies `edit` to `version` with PUT and its resourceVersion; on a conflict re-reads it and
 /// applies the edit again (bounded by [`MAX_ATTEMPTS`]), refusing when another writer changed
 /// what this edit touches.
-pub async fn update(session: &Session, first: PipelineVersion, edit: &Edit, dry_run: DryRun) -> Result<Outcome> {
+pub async fn update(
+    session: &Session,
+    first: PipelineVersion,
+    edit: &Edit,
+    dry_run: DryRun,
+) -> Result<Outcome> {
     let name = first.name_any();
     let namespace = first.namespace().unwrap_or_default();
     let uid = first.metadata.uid.clone();
@@ -247,11 +257,21 @@ pub async fn update(session: &Session, first: PipelineVersion, edit: &Edit, dry_
             return Ok(Outcome::Changed { version: next, fewer });
         }
         match api.replace(&name, &params, &next).await {
-            Ok(written) => return Ok(Outcome::Changed { version: written, fewer }),
+            Ok(written) => {
+                return Ok(Outcome::Changed {
+                    version: written,
+                    fewer,
+                });
+            }
             Err(kube::Error::Api(status)) if status.code == 409 => {
-                tracing::debug!("update of {namespace}/{name} conflicted (attempt {attempt}); reading it again");
+                tracing::debug!(
+                    "update of {namespace}/{name} conflicted (attempt {attempt}); reading it again"
+                );
                 tokio::time::sleep(backoff(attempt)).await;
-                current = api.get(&name).await.map_err(|err| explain(err, &action, &session.server))?;
+                current = api
+                    .get(&name)
+                    .await
+                    .map_err(|err| explain(err, &action, &session.server))?;
                 if current.metadata.uid != uid {
                     return Err(UserError::new(format!(
                         "cannot update pipelineversion {name:?} in namespace {namespace:?}: it was deleted and created again meanwhile; not changed"
@@ -279,7 +299,12 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(u64::from(attempt.min(10)) * 5 + u64::from(jitter))
 }
 
-fn print(outcomes: &[Outcome], format: Option<WriteFormat>, dry_run: DryRun, printer: &Printer) -> Result<()> {
+fn print(
+    outcomes: &[Outcome],
+    format: Option<WriteFormat>,
+    dry_run: DryRun,
+    printer: &Printer,
+) -> Result<()> {
     let suffix = match dry_run {
         DryRun::None => "",
         DryRun::Client => " (dry run)",
@@ -379,7 +404,10 @@ mod tests {
             remove_if: BTreeMap::from([("stage".into(), "prod".into())]),
             ..Edit::default()
         };
-        assert_eq!(e.apply(&fields(&[("stage", "prod")], None)), Some(fields(&[], None)));
+        assert_eq!(
+            e.apply(&fields(&[("stage", "prod")], None)),
+            Some(fields(&[], None))
+        );
         assert_eq!(e.apply(&fields(&[("stage", "dev")], None)), None);
     }
 
@@ -388,14 +416,20 @@ mod tests {
         let e = edit(&["stage=prod"]);
         let first = fields(&[("stage", "dev")], None);
         // Someone else set another key: no clash, both changes stay.
-        assert!(e.clashes(&first, &fields(&[("stage", "dev"), ("team", "ml")], None)).is_empty());
+        assert!(
+            e.clashes(&first, &fields(&[("stage", "dev"), ("team", "ml")], None))
+                .is_empty()
+        );
         // Someone set the same key to what we want: no clash either.
         assert!(e.clashes(&first, &fields(&[("stage", "prod")], None)).is_empty());
         assert_eq!(
             e.clashes(&first, &fields(&[("stage", "qa")], None)),
             ["tag \"stage\" was set to \"qa\""]
         );
-        assert_eq!(e.clashes(&first, &fields(&[], None)), ["tag \"stage\" was removed"]);
+        assert_eq!(
+            e.clashes(&first, &fields(&[], None)),
+            ["tag \"stage\" was removed"]
+        );
         let named = Edit::parse(&[], Some("Prod")).unwrap();
         assert_eq!(
             named.clashes(&fields(&[], Some("a")), &fields(&[], Some("b"))),
@@ -406,7 +440,11 @@ mod tests {
     #[test]
     fn bad_input_is_refused_before_sending() {
         let err = Edit::parse(&["stage=a b".into()], None).unwrap_err();
-        assert!(err.to_string().starts_with("invalid tag change \"stage=a b\": value \"a b\""), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("invalid tag change \"stage=a b\": value \"a b\""),
+            "{err}"
+        );
         assert!(Edit::parse(&[], None).is_err());
         assert!(Edit::parse(&["-x".into()], None).is_err());
     }

@@ -17,5 +17,7 @@ mod foundation;
 mod get;
 mod list;
 mod promote;
+mod prune;
 mod security;
 mod streaming;
+mod tag;

@@ -65,10 +65,23 @@ pub async fn run(session: &Session, args: &PruneArgs, printer: &Printer) -> Resu
     let plans: Vec<(ResolvedPipeline, Vec<Decision>)> = pipelines
         .into_iter()
         .map(|p| {
-            let decisions = plan::plan(&p.versions, p.pipeline.metadata.uid.as_deref(), &policy, &findings.uses);
+            let decisions = plan::plan(
+                &p.versions,
+                p.pipeline.metadata.uid.as_deref(),
+                &policy,
+                &findings.uses,
+            );
             (p, decisions)
         })
         .collect();
+    let ask = !args.yes && args.dry_run == DryRun::None;
+    let has_deletes = plans
+        .iter()
+        .any(|(_, decisions)| decisions.iter().any(Decision::delete));
+    if ask && has_deletes && !prompt::interactive() {
+        // As promote: a script gets the refusal alone; --dry-run shows the plan.
+        return Err(prompt::no_terminal("Delete the planned versions?", "--yes"));
+    }
     printer.info(&describe(&plans, Timestamp::now()));
     let targets: Vec<Target> = plans
         .iter()
@@ -98,7 +111,6 @@ pub async fn run(session: &Session, args: &PruneArgs, printer: &Printer) -> Resu
         targets.len(),
         if targets.len() == 1 { "" } else { "s" }
     );
-    let ask = !args.yes && args.dry_run == DryRun::None;
     if ask && !prompt::confirm(&question, "--yes")? {
         return Err(UserError::new("prune cancelled at the prompt; nothing was deleted").into());
     }
@@ -106,7 +118,12 @@ pub async fn run(session: &Session, args: &PruneArgs, printer: &Printer) -> Resu
 }
 
 /// Deletes, printing each success line as it lands; one error for whatever failed.
-async fn apply_plan(session: &Session, targets: Vec<Target>, dry_run: DryRun, printer: &Printer) -> Result<ExitStatus> {
+async fn apply_plan(
+    session: &Session,
+    targets: Vec<Target>,
+    dry_run: DryRun,
+    printer: &Printer,
+) -> Result<ExitStatus> {
     let total = targets.len();
     let suffix = if dry_run == DryRun::Server {
         " (server dry run)"
@@ -202,7 +219,9 @@ async fn pipelines(session: &Session, args: &PruneArgs) -> Result<Vec<ResolvedPi
                 "drop the @VERSION part: prune decides which versions go",
             ));
         }
-        return Ok(vec![resolve::pipeline(session, &reference, Paging::Stream).await?]);
+        return Ok(vec![
+            resolve::pipeline(session, &reference, Paging::Stream).await?,
+        ]);
     }
     let namespace = session.namespace.as_str();
     let api = session.api::<Pipeline>(Some(namespace));

@@ -87,7 +87,12 @@ impl Decision {
 }
 
 /// Decides for each version of one pipeline (any order in; newest first out).
-pub fn plan(versions: &[VersionSummary], pipeline_uid: Option<&str>, policy: &Policy, uses: &Uses) -> Vec<Decision> {
+pub fn plan(
+    versions: &[VersionSummary],
+    pipeline_uid: Option<&str>,
+    policy: &Policy,
+    uses: &Uses,
+) -> Vec<Decision> {
     let mut sorted: Vec<&VersionSummary> = versions.iter().collect();
     sorted.sort_by(|a, b| newest_first(a, b));
     let runs_latest = pipeline_uid
@@ -165,7 +170,10 @@ pub fn parse_age(text: &str) -> Result<jiff::SignedDuration, String> {
             .parse()
             .map_err(|_| "the number is too large".to_string())?;
         rest = &rest[digits..];
-        let unit = rest.chars().next().ok_or("a unit (s, m, h, d or w) is missing after the number")?;
+        let unit = rest
+            .chars()
+            .next()
+            .ok_or("a unit (s, m, h, d or w) is missing after the number")?;
         let per_unit = match unit {
             's' => 1,
             'm' => 60,
@@ -216,7 +224,11 @@ mod tests {
             .iter()
             .map(|d| {
                 let reasons: Vec<String> = d.reasons.iter().map(ToString::to_string).collect();
-                let text = if d.delete() { "-".to_string() } else { reasons.join("; ") };
+                let text = if d.delete() {
+                    "-".to_string()
+                } else {
+                    reasons.join("; ")
+                };
                 format!("{}: {text}", d.version.version_name())
             })
             .collect()
@@ -280,7 +292,11 @@ mod tests {
         };
         assert_eq!(
             outline(&plan(&versions, None, &young, &Uses::default())),
-            ["v3: latest; newer than --older-than", "v2: newer than --older-than", "v1: -"]
+            [
+                "v3: latest; newer than --older-than",
+                "v2: newer than --older-than",
+                "v1: -"
+            ]
         );
     }
 
@@ -308,6 +324,9 @@ mod tests {
     #[test]
     fn long_lists_of_users_are_cut() {
         let names: Vec<String> = (1..=5).map(|i| format!("ns/s{i}")).collect();
-        assert_eq!(Reason::Scheduled(names).to_string(), "scheduled by ns/s1, ns/s2, ns/s3 and 2 more");
+        assert_eq!(
+            Reason::Scheduled(names).to_string(),
+            "scheduled by ns/s1, ns/s2, ns/s3 and 2 more"
+        );
     }
 }

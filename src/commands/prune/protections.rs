@@ -43,16 +43,13 @@ fn scheduled_workflows() -> ApiResource {
 /// Reads the uses of versions in `namespaces` (the pipelines' own namespaces).
 pub async fn collect(session: &Session, namespaces: &[String], with_sources: bool) -> Result<Findings> {
     let mut findings = Findings::default();
-    let (schedules, copies) = futures::future::join(
-        read_schedules(session, namespaces),
-        async {
-            if with_sources {
-                Some(read_copies(session, namespaces).await)
-            } else {
-                None
-            }
-        },
-    )
+    let (schedules, copies) = futures::future::join(read_schedules(session, namespaces), async {
+        if with_sources {
+            Some(read_copies(session, namespaces).await)
+        } else {
+            None
+        }
+    })
     .await;
     let (schedule_uses, schedule_state, mut notes) = schedules?;
     findings.uses.scheduled_versions = schedule_uses.scheduled_versions;
@@ -156,7 +153,11 @@ async fn read_copies(
     let mut copies = std::collections::BTreeMap::new();
     let mut add = |versions: Vec<crate::resources::VersionSummary>| {
         for v in versions {
-            if let Some(uid) = v.annotations.get(ANNOTATION_PROMOTED_FROM_UID).filter(|u| !u.is_empty()) {
+            if let Some(uid) = v
+                .annotations
+                .get(ANNOTATION_PROMOTED_FROM_UID)
+                .filter(|u| !u.is_empty())
+            {
                 copies
                     .entry(uid.clone())
                     .or_insert_with(Vec::new)
@@ -194,7 +195,10 @@ async fn read_copies(
     Ok((copies, notes))
 }
 
-async fn all_metadata(session: &Session, namespace: Option<&str>) -> Result<Vec<crate::resources::VersionSummary>> {
+async fn all_metadata(
+    session: &Session,
+    namespace: Option<&str>,
+) -> Result<Vec<crate::resources::VersionSummary>> {
     resolve::list_summaries(session, namespace, None, Paging::Stream, ListRead::MetadataOnly).await
 }
 
@@ -213,7 +217,11 @@ async fn readable_namespaces(session: &Session, namespaces: &[String]) -> (Vec<S
 }
 
 fn quoted(names: &[String]) -> String {
-    names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
