@@ -490,9 +490,7 @@ impl ControlPlane {
     /// on servers before 1.27 or where an operator turned it off), so lists read pages.
     pub fn without_streaming_lists() -> &'static ControlPlane {
         static PAGED: OnceLock<ControlPlane> = OnceLock::new();
-        PAGED.get_or_init(|| {
-            ControlPlane::start_with(&crds_dir(), &["--feature-gates=WatchList=false"])
-        })
+        PAGED.get_or_init(|| ControlPlane::start_with(&crds_dir(), &["--feature-gates=WatchList=false"]))
     }
 
     /// One kubeconfig holding both clusters: the first control plane's contexts as they are,
