@@ -45,6 +45,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a pipeline version from a compiled pipeline')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two pipeline versions, or a version with a file (exit 1 when they differ)')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a pipeline version into another namespace or cluster')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set or remove tags (spec.tags) of a pipeline version, or its display name')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old versions of a pipeline; never the latest, newest, tagged, scheduled or promoted-from ones')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change this plugin''s settings')
             [CompletionResult]::new('crds', 'crds', [CompletionResultType]::ParameterValue, 'Print the CustomResourceDefinitions this plugin expects (kubectl kfp crds | kubectl apply -f -)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions and whether the KFP resources are served')
@@ -60,6 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. team=ml,tier!=dev')
             [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Read lists in pages of N objects, following continue tokens (0: one request). Without it, lists are streamed from the API server''s cache in one request, or read in pages of 500 where the server or your role does not allow streaming')
             [CompletionResult]::new('--sort-by', '--sort-by', [CompletionResultType]::ParameterName, 'Sort order (default: name for pipelines, newest first for versions)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only versions with this tag, KEY=VALUE (repeatable: all must match); with PIPELINE')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -88,6 +91,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. team=ml,tier!=dev')
             [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Read lists in pages of N objects, following continue tokens (0: one request). Without it, lists are streamed from the API server''s cache in one request, or read in pages of 500 where the server or your role does not allow streaming')
             [CompletionResult]::new('--sort-by', '--sort-by', [CompletionResultType]::ParameterName, 'Sort order (default: name for pipelines, newest first for versions)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only versions with this tag, KEY=VALUE (repeatable: all must match); with PIPELINE')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -195,6 +199,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--to-context', '--to-context', [CompletionResultType]::ParameterName, 'Target kubeconfig context (another cluster)')
             [CompletionResult]::new('--as-version', '--as-version', [CompletionResultType]::ParameterName, 'Version name in the target (default: the source''s version name)')
             [CompletionResult]::new('--as-name', '--as-name', [CompletionResultType]::ParameterName, 'Version name in the target (default: the source''s version name)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Tag the copy KEY=VALUE (repeatable), besides the tags it copies from the source')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: print the objects; server: let the server check them without storing them')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the result')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
@@ -211,6 +216,58 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--to-shared', '--to-shared', [CompletionResultType]::ParameterName, 'Promote into the configured shared namespace')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
+            [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-kfp;tag' {
+            [CompletionResult]::new('--display-name', '--display-name', [CompletionResultType]::ParameterName, 'Set the version''s display name (spec.displayName)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: print the result without sending it; server: let the server check it without storing it')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time to wait for one server request, e.g. 10s, 1m; 0 waits forever')
+            [CompletionResult]::new('--shared-namespace', '--shared-namespace', [CompletionResultType]::ParameterName, 'Shared namespace to resolve pipelines from (env KUBECTL_KFP_SHARED_NAMESPACE; default kubeflow; "" turns sharing off)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('--move', '--move', [CompletionResultType]::ParameterName, 'Remove each KEY=VALUE set here from every other version of the pipeline (an exclusive tag)')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
+            [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-kfp;prune' {
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'How many of the newest versions to keep')
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Delete only versions older than this, e.g. 30d, 12h, 1w2d')
+            [CompletionResult]::new('--protect-tag', '--protect-tag', [CompletionResultType]::ParameterName, 'Keep only versions with this tag (KEY or KEY=VALUE, repeatable); default: every tagged version is kept')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: print the plan only; server: let the server check each delete without doing it')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time to wait for one server request, e.g. 10s, 1m; 0 waits forever')
+            [CompletionResult]::new('--shared-namespace', '--shared-namespace', [CompletionResultType]::ParameterName, 'Shared namespace to resolve pipelines from (env KUBECTL_KFP_SHARED_NAMESPACE; default kubeflow; "" turns sharing off)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Prune every pipeline of the namespace')
+            [CompletionResult]::new('--include-sources', '--include-sources', [CompletionResultType]::ParameterName, 'Also delete versions that copies elsewhere were promoted from')
+            [CompletionResult]::new('--skip-schedule-check', '--skip-schedule-check', [CompletionResultType]::ParameterName, 'Delete even when ScheduledWorkflows cannot be read (forbidden, or their CRD absent): a version a recurring run uses may go')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
@@ -379,6 +436,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a pipeline version from a compiled pipeline')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two pipeline versions, or a version with a file (exit 1 when they differ)')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a pipeline version into another namespace or cluster')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set or remove tags (spec.tags) of a pipeline version, or its display name')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old versions of a pipeline; never the latest, newest, tagged, scheduled or promoted-from ones')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change this plugin''s settings')
             [CompletionResult]::new('crds', 'crds', [CompletionResultType]::ParameterValue, 'Print the CustomResourceDefinitions this plugin expects (kubectl kfp crds | kubectl apply -f -)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions and whether the KFP resources are served')
@@ -400,6 +459,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             break
         }
         'kubectl-kfp;help;promote' {
+            break
+        }
+        'kubectl-kfp;help;tag' {
+            break
+        }
+        'kubectl-kfp;help;prune' {
             break
         }
         'kubectl-kfp;help;config' {

@@ -438,6 +438,35 @@ mod tests {
     }
 
     #[test]
+    fn tags_in_use_name_the_version_a_reference_picks() {
+        let version = |name: &str, created: &str, tags: &[(&str, &str)]| {
+            let mut v = crate::resources::VersionSummary {
+                name: format!("p-{name}"),
+                spec_version_name: Some(name.into()),
+                created: created.parse().ok(),
+                ..Default::default()
+            };
+            v.tags = tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            v
+        };
+        let versions = [
+            version("v1", "2026-01-01T00:00:00Z", &[("stage", "prod")]),
+            version("v2", "2026-01-02T00:00:00Z", &[("stage", "prod"), ("team", "ml")]),
+            version("v3", "2026-01-03T00:00:00Z", &[]),
+        ];
+        assert_eq!(
+            tags_in_use(&versions),
+            [
+                (
+                    "stage=prod".to_string(),
+                    "tag of v2 (2 versions carry it)".to_string()
+                ),
+                ("team=ml".to_string(), "tag of v2".to_string()),
+            ]
+        );
+    }
+
+    #[test]
     fn bad_input_is_refused_before_sending() {
         let err = Edit::parse(&["stage=a b".into()], None).unwrap_err();
         assert!(

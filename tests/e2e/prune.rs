@@ -9,28 +9,32 @@ use crate::support::{
     ControlPlane, Namespaces, Output, next_second, pipeline_manifest, shared_data, version_manifest,
 };
 
-/// Exit 2, nothing else went wrong, and stderr ends in one `error:` line containing `text`
-/// and at most one hint (the plan comes before them).
+/// A failed prune: faults' shape (one `error:` line naming `text`, at most one hint, after the
+/// plan) once the deleted objects it printed on stdout are set aside.
 fn assert_failed(out: &Output, text: &str) {
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    let errors: Vec<usize> = (0..lines.len())
-        .filter(|i| lines[*i].starts_with("error: "))
-        .collect();
-    let [at] = errors[..] else {
-        panic!("exactly one error line: {}", out.stderr)
+    let talk = Output {
+        stdout: String::new(),
+        ..out.clone()
     };
-    assert!(lines[at].contains(text), "{:?} lacks {text:?}", lines[at]);
-    let rest = &lines[at + 1..];
-    assert!(
-        rest.len() <= 1 && rest.iter().all(|l| l.starts_with("hint: ")),
-        "{}",
-        out.stderr
-    );
+    crate::faults::assert_fails_naming(&talk, text);
 }
 
 const PV: &str = "pipelineversions.v2beta1.pipelines.kubeflow.org";
+
+/// `out` printed the deletion of `deleted` (in that order), and `left` is what remains of `train`.
+fn assert_pruned(cp: &ControlPlane, namespace: &str, out: &Output, deleted: &[&str], left: &[&str]) {
+    let lines: String = deleted
+        .iter()
+        .map(|name| format!("pipelineversion.pipelines.kubeflow.org/{name} deleted\n"))
+        .collect();
+    assert_eq!(out.stdout, lines, "{}", out.stderr);
+    assert_eq!(remaining(cp, namespace, "train"), left);
+}
+
+/// A command line written as one string (no argument here has a space).
+fn words(line: &str) -> Vec<&str> {
+    line.split(' ').collect()
+}
 
 /// Object names of `pipeline`'s versions in `namespace`, sorted.
 fn remaining(cp: &ControlPlane, namespace: &str, pipeline: &str) -> Vec<String> {
@@ -116,19 +120,17 @@ fn prune_keeps_latest_newest_tagged_scheduled_and_promoted_from_versions() {
         "pipelineversion.pipelines.kubeflow.org/train-v2 deleted (dry run)\n\
          pipelineversion.pipelines.kubeflow.org/train-v1 deleted (dry run)\n"
     );
-    let plan: Vec<Vec<String>> = out
+    let table: String = out
         .stderr
         .lines()
         .skip_while(|l| !l.starts_with("VERSION"))
-        .skip(1)
-        .map(|l| {
-            l.split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(String::from)
-                .collect()
-        })
+        .map(|l| format!("{l}\n"))
         .collect();
+    let plan = Output {
+        stdout: table,
+        ..out.clone()
+    }
+    .rows();
     let why = |row: &Vec<String>| format!("{} {}", row[2], row.get(3).cloned().unwrap_or_default());
     let table: Vec<String> = plan.iter().map(|r| format!("{}: {}", r[0], why(r))).collect();
     let local = &ns.local;
@@ -190,14 +192,12 @@ fn prune_keeps_latest_newest_tagged_scheduled_and_promoted_from_versions() {
     assert_eq!(remaining(cp, &ns.local, "train").len(), 7);
 
     let out = cp.kfp(&ns, &["prune", "train", "--keep", "1", "--yes"]).ok();
-    assert_eq!(
-        out.stdout,
-        "pipelineversion.pipelines.kubeflow.org/train-v2 deleted\n\
-         pipelineversion.pipelines.kubeflow.org/train-v1 deleted\n"
-    );
-    assert_eq!(
-        remaining(cp, &ns.local, "train"),
-        ["train-v3", "train-v4", "train-v5", "train-v6", "train-v7"]
+    assert_pruned(
+        cp,
+        &ns.local,
+        &out,
+        &["train-v2", "train-v1"],
+        &["train-v3", "train-v4", "train-v5", "train-v6", "train-v7"],
     );
     // Nothing left to do: a rerun deletes nothing.
     let out = cp.kfp(&ns, &["prune", "train", "--keep", "1", "--yes"]).ok();
@@ -208,41 +208,21 @@ fn prune_keeps_latest_newest_tagged_scheduled_and_promoted_from_versions() {
     let out = cp
         .kfp(
             &ns,
-            &[
-                "prune",
-                "train",
-                "--keep",
-                "1",
-                "--protect-tag",
-                "stage=production",
-                "--include-sources",
-                "--yes",
-            ],
+            &words("prune train --keep 1 --protect-tag stage=production --include-sources --yes"),
         )
         .ok();
-    assert_eq!(
-        out.stdout,
-        "pipelineversion.pipelines.kubeflow.org/train-v4 deleted\n\
-         pipelineversion.pipelines.kubeflow.org/train-v3 deleted\n"
-    );
-    assert_eq!(
-        remaining(cp, &ns.local, "train"),
-        ["train-v5", "train-v6", "train-v7"]
+    assert_pruned(
+        cp,
+        &ns.local,
+        &out,
+        &["train-v4", "train-v3"],
+        &["train-v5", "train-v6", "train-v7"],
     );
     // The editor, knowingly without the schedule check, may delete; the warning says what was skipped.
     let out = cp
         .kfp(
             &ns,
-            &[
-                "prune",
-                "train",
-                "--keep",
-                "1",
-                "--protect-tag",
-                "none",
-                "--skip-schedule-check",
-                "--yes",
-            ],
+            &words("prune train --keep 1 --protect-tag none --skip-schedule-check --yes"),
         )
         .context("editor")
         .ok();
