@@ -35,7 +35,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -46,9 +45,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a pipeline version from a compiled pipeline')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two pipeline versions, or a version with a file (exit 1 when they differ)')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a pipeline version into another namespace or cluster')
-            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show where a version came from and where it was promoted to, across namespaces and clusters')
-            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Compare namespaces or clusters with the shared pipelines (exit 1 when something drifts)')
-            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check what breaks KFP''s Kubernetes mode (API, webhooks, access, data); --fix repairs labels and owners')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set or remove tags (spec.tags) of a pipeline version, or its display name')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old versions of a pipeline; never the latest, newest, tagged, scheduled or promoted-from ones')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change this plugin''s settings')
             [CompletionResult]::new('crds', 'crds', [CompletionResultType]::ParameterValue, 'Print the CustomResourceDefinitions this plugin expects (kubectl kfp crds | kubectl apply -f -)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions and whether the KFP resources are served')
@@ -64,6 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. team=ml,tier!=dev')
             [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Read lists in pages of N objects, following continue tokens (0: one request). Without it, lists are streamed from the API server''s cache in one request, or read in pages of 500 where the server or your role does not allow streaming')
             [CompletionResult]::new('--sort-by', '--sort-by', [CompletionResultType]::ParameterName, 'Sort order (default: name for pipelines, newest first for versions)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only versions with this tag, KEY=VALUE (repeatable: all must match); with PIPELINE')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -79,12 +78,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Do not print the header row')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'List across all namespaces')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'List across all namespaces')
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'After listing the versions, print a row (or object) per version created, changed or deleted, until interrupted (or --request-timeout passes)')
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'After listing the versions, print a row (or object) per version created, changed or deleted, until interrupted (or --request-timeout passes)')
-            [CompletionResult]::new('--watch-only', '--watch-only', [CompletionResultType]::ParameterName, 'Like --watch, without printing the versions that exist already')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -96,6 +91,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. team=ml,tier!=dev')
             [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Read lists in pages of N objects, following continue tokens (0: one request). Without it, lists are streamed from the API server''s cache in one request, or read in pages of 500 where the server or your role does not allow streaming')
             [CompletionResult]::new('--sort-by', '--sort-by', [CompletionResultType]::ParameterName, 'Sort order (default: name for pipelines, newest first for versions)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only versions with this tag, KEY=VALUE (repeatable: all must match); with PIPELINE')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -111,12 +107,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Do not print the header row')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'List across all namespaces')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'List across all namespaces')
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'After listing the versions, print a row (or object) per version created, changed or deleted, until interrupted (or --request-timeout passes)')
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'After listing the versions, print a row (or object) per version created, changed or deleted, until interrupted (or --request-timeout passes)')
-            [CompletionResult]::new('--watch-only', '--watch-only', [CompletionResultType]::ParameterName, 'Like --watch, without printing the versions that exist already')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -139,7 +131,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--spec', '--spec', [CompletionResultType]::ParameterName, 'Print only the pipeline spec (and the platform spec as a second document), as `create -f` takes it')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -170,7 +161,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--allow-duplicate', '--allow-duplicate', [CompletionResultType]::ParameterName, 'Create a version even when one with the same content exists')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -200,7 +190,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--ignore-sdk-version', '--ignore-sdk-version', [CompletionResultType]::ParameterName, 'Ignore pipelineSpec.sdkVersion')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -210,6 +199,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--to-context', '--to-context', [CompletionResultType]::ParameterName, 'Target kubeconfig context (another cluster)')
             [CompletionResult]::new('--as-version', '--as-version', [CompletionResultType]::ParameterName, 'Version name in the target (default: the source''s version name)')
             [CompletionResult]::new('--as-name', '--as-name', [CompletionResultType]::ParameterName, 'Version name in the target (default: the source''s version name)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Tag the copy KEY=VALUE (repeatable), besides the tags it copies from the source')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: print the objects; server: let the server check them without storing them')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the result')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
@@ -230,15 +220,15 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
-        'kubectl-kfp;history' {
-            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Also look for copies in these kubeconfig contexts (comma-separated)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+        'kubectl-kfp;tag' {
+            [CompletionResult]::new('--display-name', '--display-name', [CompletionResultType]::ParameterName, 'Set the version''s display name (spec.displayName)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: print the result without sending it; server: let the server check it without storing it')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -251,19 +241,18 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--shared-namespace', '--shared-namespace', [CompletionResultType]::ParameterName, 'Shared namespace to resolve pipelines from (env KUBECTL_KFP_SHARED_NAMESPACE; default kubeflow; "" turns sharing off)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
-            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Do not print the header row')
+            [CompletionResult]::new('--move', '--move', [CompletionResultType]::ParameterName, 'Remove each KEY=VALUE set here from every other version of the pipeline (an exclusive tag)')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
-        'kubectl-kfp;drift' {
-            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Compare these kubeconfig contexts (comma-separated); the first one''s shared namespace is the baseline')
-            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'States that make the exit status 1 (comma-separated)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+        'kubectl-kfp;prune' {
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'How many of the newest versions to keep')
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Delete only versions older than this, e.g. 30d, 12h, 1w2d')
+            [CompletionResult]::new('--protect-tag', '--protect-tag', [CompletionResultType]::ParameterName, 'Keep only versions with this tag (KEY or KEY=VALUE, repeatable); default: every tagged version is kept')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: print the plan only; server: let the server check each delete without doing it')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -276,40 +265,13 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--shared-namespace', '--shared-namespace', [CompletionResultType]::ParameterName, 'Shared namespace to resolve pipelines from (env KUBECTL_KFP_SHARED_NAMESPACE; default kubeflow; "" turns sharing off)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
-            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Compare every namespace that holds pipelines (-n takes a comma-separated list instead)')
-            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Compare every namespace that holds pipelines (-n takes a comma-separated list instead)')
-            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Do not print the header row')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Prune every pipeline of the namespace')
+            [CompletionResult]::new('--include-sources', '--include-sources', [CompletionResultType]::ParameterName, 'Also delete versions that copies elsewhere were promoted from')
+            [CompletionResult]::new('--skip-schedule-check', '--skip-schedule-check', [CompletionResultType]::ParameterName, 'Delete even when ScheduledWorkflows cannot be read (forbidden, or their CRD absent): a version a recurring run uses may go')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
-        'kubectl-kfp;doctor' {
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'With --fix: client prints the repairs; server sends them as a server-side dry run')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to work in (default: the context''s namespace, else "default")')
-            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate')
-            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate (repeatable)')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time to wait for one server request, e.g. 10s, 1m; 0 waits forever')
-            [CompletionResult]::new('--shared-namespace', '--shared-namespace', [CompletionResultType]::ParameterName, 'Shared namespace to resolve pipelines from (env KUBECTL_KFP_SHARED_NAMESPACE; default kubeflow; "" turns sharing off)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
-            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
-            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Check the data of all namespaces (default: the namespace and the shared namespace)')
-            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Check the data of all namespaces (default: the namespace and the shared namespace)')
-            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Repair what KFP''s webhook would have written: the pipeline labels and owner reference of versions whose Pipeline exists (asks first; never deletes)')
-            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'With --fix: do not ask for confirmation')
-            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --fix: do not ask for confirmation')
-            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
-            [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -329,7 +291,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('view', 'view', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from')
@@ -354,7 +315,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -374,7 +334,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -409,7 +368,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -430,7 +388,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Print only the client version')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -450,7 +407,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -470,7 +426,6 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity (0-9); 6 and up log each request')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (insecure; prints a warning)')
             [CompletionResult]::new('--no-shared', '--no-shared', [CompletionResultType]::ParameterName, 'Do not look in any shared namespace')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress on stderr (also KUBECTL_KFP_NO_PROGRESS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -481,9 +436,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a pipeline version from a compiled pipeline')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two pipeline versions, or a version with a file (exit 1 when they differ)')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a pipeline version into another namespace or cluster')
-            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show where a version came from and where it was promoted to, across namespaces and clusters')
-            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Compare namespaces or clusters with the shared pipelines (exit 1 when something drifts)')
-            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check what breaks KFP''s Kubernetes mode (API, webhooks, access, data); --fix repairs labels and owners')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set or remove tags (spec.tags) of a pipeline version, or its display name')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old versions of a pipeline; never the latest, newest, tagged, scheduled or promoted-from ones')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change this plugin''s settings')
             [CompletionResult]::new('crds', 'crds', [CompletionResultType]::ParameterValue, 'Print the CustomResourceDefinitions this plugin expects (kubectl kfp crds | kubectl apply -f -)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions and whether the KFP resources are served')
@@ -507,13 +461,10 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kfp' -ScriptBlock {
         'kubectl-kfp;help;promote' {
             break
         }
-        'kubectl-kfp;help;history' {
+        'kubectl-kfp;help;tag' {
             break
         }
-        'kubectl-kfp;help;drift' {
-            break
-        }
-        'kubectl-kfp;help;doctor' {
+        'kubectl-kfp;help;prune' {
             break
         }
         'kubectl-kfp;help;config' {

@@ -93,6 +93,10 @@ pub enum Command {
     Drift(DriftArgs),
     /// Check what breaks KFP's Kubernetes mode (API, webhooks, access, data); --fix repairs labels and owners.
     Doctor(DoctorArgs),
+    /// Set or remove tags (spec.tags) of a pipeline version, or its display name.
+    Tag(TagArgs),
+    /// Delete old versions of a pipeline; never the latest, newest, tagged, scheduled or promoted-from ones.
+    Prune(PruneArgs),
     /// Show or change this plugin's settings.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -155,6 +159,9 @@ pub struct ListArgs {
     /// Like --watch, without printing the versions that exist already.
     #[arg(long, requires = "reference", conflicts_with = "watch")]
     pub watch_only: bool,
+    /// Only versions with this tag, KEY=VALUE (repeatable: all must match); with PIPELINE.
+    #[arg(long = "tag", value_name = "KEY=VALUE", requires = "reference")]
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -292,6 +299,9 @@ pub struct PromoteArgs {
     /// Version name in the target (default: the source's version name).
     #[arg(long = "as-version", visible_alias = "as-name", value_name = "VERSION")]
     pub as_version: Option<String>,
+    /// Tag the copy KEY=VALUE (repeatable), besides the tags it copies from the source.
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
     /// Do not ask for confirmation.
     #[arg(short = 'y', long)]
     pub yes: bool,
@@ -438,4 +448,60 @@ pub struct DoctorArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = DoctorFormat::Table)]
     pub output: DoctorFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The version to tag: [NAMESPACE/]PIPELINE[@VERSION].
+    pub reference: String,
+    /// KEY=VALUE sets a tag, KEY- removes one (Kubernetes label syntax).
+    #[arg(value_name = "KEY=VALUE|KEY-")]
+    pub changes: Vec<String>,
+    /// Set the version's display name (spec.displayName).
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+    /// Remove each KEY=VALUE set here from every other version of the pipeline (an exclusive tag).
+    #[arg(long = "move")]
+    pub move_tags: bool,
+    /// client: print the result without sending it; server: let the server check it without storing it.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+    pub dry_run: DryRun,
+    /// Output format of the result.
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<WriteFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The pipeline whose old versions to delete: [NAMESPACE/]PIPELINE.
+    #[arg(
+        value_name = "PIPELINE",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub reference: Option<String>,
+    /// Prune every pipeline of the namespace.
+    #[arg(long)]
+    pub all: bool,
+    /// How many of the newest versions to keep.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub keep: usize,
+    /// Delete only versions older than this, e.g. 30d, 12h, 1w2d.
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: Option<String>,
+    /// Keep only versions with this tag (KEY or KEY=VALUE, repeatable); default: every tagged version is kept.
+    #[arg(long = "protect-tag", value_name = "KEY[=VALUE]")]
+    pub protect_tags: Vec<String>,
+    /// Also delete versions that copies elsewhere were promoted from.
+    #[arg(long)]
+    pub include_sources: bool,
+    /// Delete even when ScheduledWorkflows cannot be read (forbidden, or their CRD absent): a version a recurring run uses may go.
+    #[arg(long)]
+    pub skip_schedule_check: bool,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// client: print the plan only; server: let the server check each delete without doing it.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+    pub dry_run: DryRun,
 }

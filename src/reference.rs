@@ -1,7 +1,7 @@
 //! The one reference grammar every command uses: `[NAMESPACE/]PIPELINE[@VERSION]`.
 //!
-//! VERSION is a `spec.versionName`, an object name, `latest` (the default) or a digest prefix
-//! `sha256:<at least 8 hex digits>`.
+//! VERSION is a `spec.versionName`, an object name, `latest` (the default), a digest prefix
+//! `sha256:<at least 8 hex digits>`, or a tag `KEY=VALUE` (the newest version carrying it).
 
 use std::fmt;
 
@@ -22,6 +22,8 @@ pub enum VersionSelector {
     Named(String),
     /// A prefix of the content digest's hex, without `sha256:`.
     Digest(String),
+    /// `KEY=VALUE`: the newest version whose `spec.tags` has that entry.
+    Tag(String, String),
 }
 
 /// Why a reference does not parse; the Display text is the reason after the quoted input.
@@ -49,6 +51,8 @@ pub enum ReferenceError {
     ShortDigest(String),
     #[error("digest {0:?} has characters that are not lowercase hex digits")]
     BadDigest(String),
+    #[error("tag selector {0:?}: {1}")]
+    BadTag(String, String),
 }
 
 /// A broken naming rule, worded to follow the offending value.
@@ -104,6 +108,7 @@ impl Reference {
             None => VersionSelector::Latest,
             Some("") => return Err(ReferenceError::EmptyVersion),
             Some("latest") => VersionSelector::Latest,
+            Some(v) if v.contains('=') => parse_tag_selector(v)?,
             Some(v) => match v.strip_prefix("sha256:") {
                 Some(hex) => parse_digest_prefix(v, hex)?,
                 None => {
@@ -119,6 +124,13 @@ impl Reference {
             version,
         })
     }
+}
+
+/// `KEY=VALUE` after '@', in label syntax.
+fn parse_tag_selector(input: &str) -> Result<VersionSelector, ReferenceError> {
+    crate::labels::parse_pair(input)
+        .map(|(key, value)| VersionSelector::Tag(key, value))
+        .map_err(|why| ReferenceError::BadTag(input.to_string(), why))
 }
 
 fn parse_digest_prefix(input: &str, hex: &str) -> Result<VersionSelector, ReferenceError> {
@@ -144,6 +156,7 @@ impl fmt::Display for Reference {
             VersionSelector::Latest => Ok(()),
             VersionSelector::Named(v) => write!(f, "@{v}"),
             VersionSelector::Digest(d) => write!(f, "@sha256:{d}"),
+            VersionSelector::Tag(k, v) => write!(f, "@{k}={v}"),
         }
     }
 }
@@ -210,6 +223,18 @@ mod tests {
             VersionSelector::Digest("0123abcd".into())
         );
         assert_eq!(ok("team-a/train@v3").to_string(), "team-a/train@v3");
+        assert_eq!(
+            ok("team-a/train@stage=production").version,
+            VersionSelector::Tag("stage".into(), "production".into())
+        );
+        // A prefixed key's '/' is after the '@', so it is not a namespace separator.
+        let prefixed = ok("train@example.com/stage=prod");
+        assert_eq!(prefixed.namespace, None);
+        assert_eq!(
+            prefixed.version,
+            VersionSelector::Tag("example.com/stage".into(), "prod".into())
+        );
+        assert_eq!(prefixed.to_string(), "train@example.com/stage=prod");
     }
 
     #[test]
@@ -247,6 +272,14 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(Reference::parse(input), Err(expected), "input {input:?}");
         }
+        assert!(matches!(
+            Reference::parse("x@stage=a b"),
+            Err(ReferenceError::BadTag(..))
+        ));
+        assert!(matches!(
+            Reference::parse("x@=v"),
+            Err(ReferenceError::BadTag(..))
+        ));
     }
 
     #[test]

@@ -93,6 +93,7 @@ pub fn select<'a>(
     }
     let matches: Vec<&VersionSummary> = match selector {
         VersionSelector::Latest => return latest(versions).ok_or(SelectError::NoVersions),
+        VersionSelector::Tag(key, value) => return select_tagged(versions, key, value),
         VersionSelector::Named(name) => versions
             .iter()
             .filter(|v| v.spec_version_name.as_deref() == Some(name.as_str()) || v.name == *name)
@@ -118,6 +119,19 @@ pub fn select<'a>(
                 .collect(),
         )),
     }
+}
+
+/// The newest version whose `spec.tags` holds `key=value` (a `PIPELINE@KEY=VALUE` reference).
+pub fn select_tagged<'a>(
+    versions: &'a [VersionSummary],
+    key: &str,
+    value: &str,
+) -> Result<&'a VersionSummary, SelectError> {
+    versions
+        .iter()
+        .filter(|v| v.has_tag(key, Some(value)))
+        .min_by(|a, b| newest_first(a, b))
+        .ok_or(SelectError::NotFound)
 }
 
 /// The version created just before `version` in the same pipeline.
@@ -768,6 +782,7 @@ fn selector_text(reference: &Reference) -> String {
         VersionSelector::Latest => "latest".to_string(),
         VersionSelector::Named(n) => n.clone(),
         VersionSelector::Digest(d) => format!("sha256:{d}"),
+        VersionSelector::Tag(k, v) => format!("{k}={v}"),
     }
 }
 
@@ -833,6 +848,35 @@ mod tests {
             select(&[], &VersionSelector::Latest).err(),
             Some(SelectError::NoVersions)
         );
+    }
+
+    #[test]
+    fn tag_selects_the_newest_version_carrying_it() {
+        let tagged = |mut v: VersionSummary, tags: &[(&str, &str)]| {
+            v.tags = tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            v
+        };
+        let versions = vec![
+            tagged(
+                version("p-v1", "v1", "2026-01-01T00:00:00Z", "1"),
+                &[("stage", "prod")],
+            ),
+            tagged(
+                version("p-v2", "v2", "2026-01-02T00:00:00Z", "2"),
+                &[("stage", "prod")],
+            ),
+            tagged(
+                version("p-v3", "v3", "2026-01-03T00:00:00Z", "3"),
+                &[("stage", "dev")],
+            ),
+        ];
+        let tag = |k: &str, v: &str| {
+            select(&versions, &VersionSelector::Tag(k.into(), v.into())).map(|v| v.name.clone())
+        };
+        assert_eq!(tag("stage", "prod"), Ok("p-v2".into()));
+        assert_eq!(tag("stage", "dev"), Ok("p-v3".into()));
+        assert_eq!(tag("stage", "qa"), Err(SelectError::NotFound));
+        assert_eq!(tag("team", "prod"), Err(SelectError::NotFound));
     }
 
     #[test]

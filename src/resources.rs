@@ -469,6 +469,8 @@ pub struct VersionSummary {
     /// `metadata.generation`: above 1 the spec was changed after creation, so a digest
     /// annotation may no longer describe it.
     pub generation: Option<i64>,
+    /// `spec.tags` (empty when the spec was not read).
+    pub tags: BTreeMap<String, String>,
 }
 
 impl VersionSummary {
@@ -495,7 +497,15 @@ impl VersionSummary {
             spec_read: true,
             unreadable: summary::read_value(&version.spec.pipeline_spec).2,
             generation: meta.generation,
+            tags: version.spec.tags.clone().unwrap_or_default(),
         }
+    }
+
+    /// Whether `spec.tags` has `key` (with `value`, when given).
+    pub fn has_tag(&self, key: &str, value: Option<&str>) -> bool {
+        self.tags
+            .get(key)
+            .is_some_and(|v| value.is_none_or(|wanted| v == wanted))
     }
 
     /// `spec.versionName`, else (metadata-only reads) its annotated copy, else the object name.
@@ -609,6 +619,7 @@ mod summary {
         version_name: Option<String>,
         pipeline_name: String,
         display_name: Option<String>,
+        tags: Option<BTreeMap<String, String>>,
         pipeline_spec: Lenient<LeanPipelineSpec>,
     }
 
@@ -694,6 +705,7 @@ mod summary {
         version_name: Option<String>,
         pipeline_name: String,
         display_name: Option<String>,
+        tags: Option<BTreeMap<String, String>>,
         pipeline_spec: Value,
         platform_spec: Option<Value>,
     }
@@ -739,6 +751,7 @@ mod summary {
                         out.display_name = spec.display_name;
                         (out.sdk_version, out.task_count, out.unreadable) =
                             read_pipeline_spec(&spec.pipeline_spec);
+                        out.tags = spec.tags.unwrap_or_default();
                     }
                     "spec" => {
                         out.spec_read = true;
@@ -748,6 +761,7 @@ mod summary {
                         out.spec_version_name = spec.version_name;
                         out.spec_pipeline_name = spec.pipeline_name;
                         out.display_name = spec.display_name;
+                        out.tags = spec.tags.unwrap_or_default();
                     }
                     "status" => out.status = map.next_value::<Option<PipelineVersionStatus>>()?,
                     _ => {

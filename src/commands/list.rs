@@ -386,6 +386,7 @@ async fn list_versions(
     }
     let mut versions = std::mem::take(&mut resolved.versions);
     versions.extend(stale);
+    filter_by_tags(&mut versions, &args.tags)?;
     if args.sort_by == Some(SortBy::Name) {
         versions.sort_by_key(VersionSummary::version_name);
     } else {
@@ -435,6 +436,8 @@ async fn list_versions(
                 .enumerate()
                 .map(|(i, v)| (v.name.as_str(), i))
                 .collect();
+            // --tag filtered the summaries; the objects follow them.
+            objects.retain(|o| order.contains_key(o.name_any().as_str()));
             objects.sort_by_key(|o| order.get(o.name_any().as_str()).copied().unwrap_or(usize::MAX));
             print_objects(
                 printer,
@@ -457,7 +460,7 @@ pub fn version_table(
 ) -> PlainTable {
     let mut columns = vec!["VERSION", "ORIGIN", "DIGEST", "LATEST", "STATUS", "AGE"];
     if wide {
-        columns.extend(["NAME", "DISPLAY NAME", "SDK", "TASKS", "PROMOTED FROM"]);
+        columns.extend(["NAME", "DISPLAY NAME", "SDK", "TASKS", "PROMOTED FROM", "TAGS"]);
     }
     let origin = resolved.origin_label();
     let mut table = PlainTable::new(&columns, headers);
@@ -482,11 +485,41 @@ pub fn version_table(
                     .get(ANNOTATION_PROMOTED_FROM)
                     .cloned()
                     .unwrap_or_else(|| "-".into()),
+                tags_cell(version),
             ]);
         }
         table.push(cells);
     }
     table
+}
+
+/// `--tag KEY=VALUE…`: keeps the versions that carry every one of them.
+fn filter_by_tags(versions: &mut Vec<VersionSummary>, tags: &[String]) -> Result<()> {
+    let mut wanted = Vec::new();
+    for text in tags {
+        let pair = crate::labels::parse_pair(text).map_err(|why| {
+            crate::error::user_error_hint(
+                format!("invalid --tag {text:?}: {why}"),
+                "for example --tag stage=production",
+            )
+        })?;
+        wanted.push(pair);
+    }
+    versions.retain(|v| wanted.iter().all(|(k, value)| v.has_tag(k, Some(value))));
+    Ok(())
+}
+
+/// The TAGS cell: `k=v,k=v`, or `-`.
+fn tags_cell(version: &VersionSummary) -> String {
+    if version.tags.is_empty() {
+        return "-".into();
+    }
+    version
+        .tags
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl From<OutputFormat> for Option<DataFormat> {

@@ -13,6 +13,8 @@ pub mod history;
 pub mod list;
 pub mod list_watch;
 pub mod promote;
+pub mod prune;
+pub mod tag;
 pub mod version;
 
 use std::future::Future;
@@ -65,6 +67,12 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Doctor(args) => {
             block_on(async { doctor::run(&Session::connect(&config, None).await?, args, printer).await })
         }
+        Command::Tag(args) => {
+            block_on(async { tag::run(&Session::connect(&config, None).await?, args, printer).await })
+        }
+        Command::Prune(args) => {
+            block_on(async { prune::run(&Session::connect(&config, None).await?, args, printer).await })
+        }
     }
 }
 
@@ -89,6 +97,8 @@ fn machine_output(command: &Command) -> bool {
         Command::History(args) => args.output != ReportFormat::Table,
         Command::Drift(args) => args.output != ReportFormat::Table,
         Command::Doctor(args) => args.output != DoctorFormat::Table,
+        Command::Tag(args) => args.output.is_some(),
+        Command::Prune(_) => false,
         Command::Crds
         | Command::Completion(_)
         | Command::Complete(_)

@@ -29,6 +29,7 @@ use super::parse_reference;
 
 pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Result<ExitStatus> {
     let reference = parse_reference(&args.reference)?;
+    let extra_tags = promote_tags(&args.tags)?;
     let source = Session::connect(config, None).await?;
     let (resolved, version) = resolve::version(&source, &reference, resolve::Paging::Stream).await?;
     let target = match &args.to_context {
@@ -36,7 +37,7 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
         None => source.clone(),
     };
     let namespace = target_namespace(args, &target)?;
-    let draft = draft(&source, &resolved, &version, args.as_version.as_deref());
+    let mut draft = draft(&source, &resolved, &version, args.as_version.as_deref());
     // What KFP would refuse is not copied: checked before any request to the target.
     validate::check(&draft.pipeline_spec, draft.platform_spec.as_ref()).map_err(|err| {
         let source = format!(
@@ -47,6 +48,7 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
         );
         invalid_spec(&format!("version {source:?}"), &err)
     })?;
+    draft.tags.extend(extra_tags.clone());
     let state = publish::collect_target(&target, &namespace, &draft.pipeline_name).await?;
     let plan = publish::plan(&draft, &namespace, &state)?;
     let writes = planned_writes(&plan);
@@ -60,6 +62,7 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
         // Same content is there already: nothing to confirm, nothing to write.
         let outcome = publish::apply(&target, plan, args.dry_run, &draft).await?;
         print_outcome(&outcome, args.output, args.dry_run, printer)?;
+        tag_existing_copy(&target, &outcome, &extra_tags, args, printer).await?;
         return Ok(ExitStatus::Success);
     }
     let ask = !args.yes && args.dry_run == DryRun::None;
@@ -85,6 +88,49 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
     let outcome = publish::apply(&target, plan, args.dry_run, &draft).await?;
     print_outcome(&outcome, args.output, args.dry_run, printer)?;
     Ok(ExitStatus::Success)
+}
+
+/// `--tag KEY=VALUE…`, checked before anything is read or written.
+fn promote_tags(tags: &[String]) -> Result<BTreeMap<String, String>> {
+    if tags.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let edit = super::tag::Edit::parse(tags, None)?;
+    if !edit.remove.is_empty() {
+        return Err(user_error_hint(
+            "promote --tag takes KEY=VALUE only",
+            "remove tags with: kubectl kfp tag REF KEY-",
+        ));
+    }
+    Ok(edit.set)
+}
+
+/// With `--tag`, a copy that was there already (same content) gets the tags too.
+async fn tag_existing_copy(
+    target: &Session,
+    outcome: &publish::Outcome,
+    tags: &BTreeMap<String, String>,
+    args: &PromoteArgs,
+    printer: &Printer,
+) -> Result<()> {
+    let publish::VersionOutcome::Unchanged(existing) = &outcome.version else {
+        return Ok(());
+    };
+    if tags.is_empty() || args.dry_run != DryRun::None {
+        return Ok(());
+    }
+    let edit = super::tag::Edit {
+        set: tags.clone(),
+        ..Default::default()
+    };
+    let tagged = super::tag::update(target, existing.as_ref().clone(), &edit, args.dry_run).await?;
+    if args.output.is_none() && matches!(tagged, super::tag::Outcome::Changed { .. }) {
+        printer.line(&format!(
+            "pipelineversion.pipelines.kubeflow.org/{} tagged",
+            existing.name_any()
+        ));
+    }
+    Ok(())
 }
 
 fn target_namespace(args: &PromoteArgs, target: &Session) -> Result<String> {

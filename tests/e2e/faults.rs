@@ -18,7 +18,7 @@ use crate::support::{
 /// The documented failure shape plus what a fault must never produce: exit 2, nothing on
 /// stdout, no panic, and stderr ending in one `error:` line naming the server and at most one
 /// hint (promote's plan may come before them).
-fn assert_fails_naming(out: &Output, server: &str) {
+pub(crate) fn assert_fails_naming(out: &Output, server: &str) {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stdout.is_empty(), "stdout: {}", out.stdout);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);

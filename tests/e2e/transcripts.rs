@@ -40,6 +40,21 @@ fn transcripts() {
     kfp(&["create", "-n", "team-a", "-f", &file("manifests/train-v1.yaml")]);
     next_second();
     kfp(&["create", "-n", "team-a", "-f", &file("manifests/train-v2.yaml")]);
+    // tests/cmd/lifecycle.md: `release` in team-b, four versions a second apart (oldest first).
+    for version in ["v1", "v2", "v3", "v4"] {
+        next_second();
+        kfp(&[
+            "create",
+            "release",
+            "-n",
+            "team-b",
+            "--version",
+            version,
+            "--allow-duplicate",
+            "-f",
+            &file("pipelines/variants/train_v1.yaml"),
+        ]);
+    }
     trycmd::TestCases::new()
         .register_bin("kubectl-kfp", plugin_binary())
         .env("KUBECONFIG", cp.kubeconfig.display().to_string())

@@ -297,6 +297,7 @@ fn positional_want(command: &Command, state: &LineState) -> Want {
     let subcommand = state.path.last().map(String::as_str).unwrap_or_default();
     match (subcommand, arg.get_id().as_str()) {
         ("list", "reference") => Want::Reference { versions: false },
+        ("prune", "reference") => Want::Reference { versions: false },
         (_, "reference" | "reference_a" | "reference_b") => Want::Reference { versions: true },
         ("create", "pipeline") => Want::LocalPipeline,
         // `config set shared-namespace NS`: the only setting is a namespace.

@@ -200,5 +200,11 @@ async fn version_candidates(session: &Session, head: &str) -> Vec<Candidate> {
             description,
         ));
     }
+    // Tags in use: `PIPELINE@KEY=VALUE` is the newest version carrying one (see tag.rs).
+    candidates.extend(
+        crate::commands::tag::tags_in_use(&resolved.versions)
+            .into_iter()
+            .map(|(tag, description)| Candidate::new(format!("{head}@{tag}"), description)),
+    );
     candidates
 }
