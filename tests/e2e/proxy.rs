@@ -63,7 +63,7 @@ struct Shared {
     cuts: AtomicUsize,
     dead: AtomicBool,
     /// Bumped by `cut_open_connections`: every relay running then resets its client.
-    cuts: tokio::sync::watch::Sender<u64>,
+    cut_signal: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {
@@ -96,7 +96,7 @@ impl Proxy {
             cut: AtomicBool::new(false),
             cuts: AtomicUsize::new(0),
             dead: AtomicBool::new(false),
-            cuts: tokio::sync::watch::Sender::new(0),
+            cut_signal: tokio::sync::watch::Sender::new(0),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         listener.set_nonblocking(true).expect("nonblocking listener");
@@ -140,7 +140,7 @@ impl Proxy {
     /// Resets every connection open now (long-running watches included) with RST; the mode
     /// decides what happens to the next ones.
     pub fn cut_open_connections(&self) {
-        self.shared.cuts.send_modify(|n| *n += 1);
+        self.shared.cut_signal.send_modify(|n| *n += 1);
     }
 
     /// Whether a `Cut` took place since the mode was set.
@@ -238,7 +238,7 @@ async fn relay(mut client: TcpStream, shared: Arc<Shared>, connection: usize) {
         reset(client).await;
         return;
     };
-    let mut cuts = shared.cuts.subscribe();
+    let mut cuts = shared.cut_signal.subscribe();
     let mut from_client = vec![0u8; 64 * 1024];
     let mut from_server = vec![0u8; 64 * 1024];
     let mut server_bytes = 0usize;
