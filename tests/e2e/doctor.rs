@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{ControlPlane, Namespaces, Output, shared_data};
+use crate::support::{ControlPlane, Namespaces, Output, next_second, shared_data};
 
 /// A valid spec; `marker` makes its digest unique.
 pub fn spec(pipeline: &str, marker: &str) -> Value {
@@ -289,6 +289,8 @@ fn content_checks_spec_digest_duplicates_and_provenance() {
         meta
     };
     let v1 = cp.get_json(l, "pipelineversions.pipelines.kubeflow.org/train-v1");
+    // Later than v1 by the clock, so the copy (not v1) is the duplicate.
+    next_second();
     let mut old_schema = spec("train", "old");
     old_schema["schemaVersion"] = json!("2.0.0");
     create_json(
@@ -383,7 +385,7 @@ fn content_checks_spec_digest_duplicates_and_provenance() {
     };
     assert_eq!(
         find("SpecInvalid")["message"],
-        "its spec is not valid: pipelineSpec.schemaVersion: \"2.0.0\" is not supported (want \"2.1.0\")"
+        "its spec is not valid: schemaVersion: is \"2.0.0\"; KFP accepts only \"2.1.0\""
     );
     let edited_digest = kubectl_kfp_digest(&spec("train", "edited"));
     assert_eq!(

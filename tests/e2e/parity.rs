@@ -264,8 +264,8 @@ fn membership_follows_kfps_pipeline_id_rule() {
     let ns = cp.namespaces("parity-membership");
     let v1 = file("train_v1.yaml");
     cp.kfp(&ns, &["create", "train", "-f", &v1]).ok();
-    // Delete the Pipeline, keep its version, create the Pipeline again (a new UID). The test
-    // control plane runs no garbage collector, so the version stays as an orphaned one would.
+    // Delete the Pipeline, keep its version (orphaned: the garbage collector drops its owner
+    // reference instead of deleting it, as after a restore), create the Pipeline again (a new UID).
     cp.kubectl(
         "admin",
         &[
@@ -273,7 +273,7 @@ fn membership_follows_kfps_pipeline_id_rule() {
             &format!("{PIPELINES}/train"),
             "-n",
             &ns.local,
-            "--wait=false",
+            "--cascade=orphan",
         ],
         None,
     );

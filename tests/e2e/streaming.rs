@@ -139,7 +139,9 @@ fn latest_is_chosen_from_metadata_and_only_it_is_read_whole() {
     );
     assert!(
         got.stderr
-            .contains("labelled pipelines.kubeflow.org/pipeline=train (metadata only)"),
+            .lines()
+            .any(|l| l.contains("labelled pipelines.kubeflow.org/pipeline-id=")
+                && l.ends_with("(metadata only)")),
         "{}",
         got.stderr
     );

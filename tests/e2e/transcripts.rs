@@ -40,7 +40,8 @@ fn transcripts() {
     kfp(&["create", "-n", "team-a", "-f", &file("manifests/train-v1.yaml")]);
     next_second();
     kfp(&["create", "-n", "team-a", "-f", &file("manifests/train-v2.yaml")]);
-    // tests/cmd/lifecycle.md: `release` in team-b, four versions a second apart (oldest first).
+    // tests/cmd/lifecycle.md: `release` in team-b, four versions a second apart (oldest first),
+    // of content no other transcript uses (history lists versions of the same content).
     for version in ["v1", "v2", "v3", "v4"] {
         next_second();
         kfp(&[
@@ -52,7 +53,7 @@ fn transcripts() {
             version,
             "--allow-duplicate",
             "-f",
-            &file("pipelines/variants/train_v1.yaml"),
+            &example("chain").display().to_string(),
         ]);
     }
     trycmd::TestCases::new()
