@@ -15,6 +15,7 @@ use crate::cli::{DryRun, TagArgs, WriteFormat};
 use crate::client::{Action, Session, explain};
 use crate::error::{ExitStatus, UserError};
 use crate::labels::{self, TagChange};
+use crate::output::progress::{self, Work};
 use crate::output::{DataFormat, Printer};
 use crate::resolve::{self, Paging};
 use crate::resources::PipelineVersion;
@@ -184,12 +185,15 @@ pub async fn run(session: &Session, args: &TagArgs, printer: &Printer) -> Result
             ..Edit::default()
         };
         let namespace = resolved.namespace.as_str();
+        progress::set_total(Work::Written, others.len() as u64);
         let removed: Vec<Result<Outcome>> = futures::stream::iter(others)
             .map(|name| {
                 let removal = &removal;
                 async move {
                     let version = resolve::fetch(session, namespace, &name).await?;
-                    update(session, version, removal, args.dry_run).await
+                    let outcome = update(session, version, removal, args.dry_run).await;
+                    progress::add(Work::Written, 1);
+                    outcome
                 }
             })
             .buffered(MOVES_IN_FLIGHT)
