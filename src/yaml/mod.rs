@@ -14,6 +14,7 @@
 //! | 709 tasks, 1.5 MiB (the largest a version can hold) | 10 ms | 31 ms | 56 ms |
 
 mod fast_read;
+mod yaml11;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -145,7 +146,8 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 /// Serializes to block-style YAML. With `serde_json::Value` input the keys come out sorted,
 /// which makes this the canonical form used by `diff` and `get --spec`.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, YamlError> {
-    Ok(serde_yaml::to_string(value)?)
+    // Quoted for YAML 1.1 readers too: Kubernetes reads `y`, `on`, `no` as booleans.
+    Ok(yaml11::quote_booleans(&serde_yaml::to_string(value)?))
 }
 
 /// Serializes several documents as one stream separated by `---`.
