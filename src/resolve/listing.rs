@@ -136,9 +136,9 @@ fn metadata_only(request: &mut http::Request<Vec<u8>>, kind: &'static str) {
 }
 
 /// How one streaming list ended.
-enum Streamed {
+pub enum Streamed<T> {
     /// Every object, up to the server's end-of-initial-objects bookmark.
-    Listed(Vec<VersionSummary>),
+    Listed(Vec<T>),
     /// Refused by the server (older servers, the WatchList feature off, a role without
     /// `watch`), or ended by an error event: read pages instead.
     Refused,
@@ -201,7 +201,7 @@ async fn stream_summaries(
     namespace: Option<&str>,
     label_selector: Option<&str>,
     read: ListRead,
-) -> Result<Streamed, kube::Error> {
+) -> Result<Streamed<VersionSummary>, kube::Error> {
     let mut params = WatchParams::default().initial_events();
     if let Some(selector) = label_selector {
         params = params.labels(selector);
@@ -215,7 +215,16 @@ async fn stream_summaries(
             "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
         );
     }
-    let events = match session.client.request_events::<VersionSummary>(request).await {
+    initial_events(session, request).await
+}
+
+/// Reads a watch with `sendInitialEvents` up to the bookmark that ends the initial objects,
+/// parsing (and counting) one object at a time.
+pub async fn initial_events<T: Clone + serde::de::DeserializeOwned>(
+    session: &Session,
+    request: http::Request<Vec<u8>>,
+) -> Result<Streamed<T>, kube::Error> {
+    let events = match session.client.request_events::<T>(request).await {
         Ok(events) => events,
         Err(kube::Error::Api(status)) => {
             tracing::debug!("streaming list refused ({}): reading pages", status.message);

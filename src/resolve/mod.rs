@@ -11,7 +11,7 @@ use anyhow::Result;
 use kube::ResourceExt;
 use kube::api::ListParams;
 
-pub use listing::{DEFAULT_CHUNK_SIZE, ListRead, Paging, list_summaries};
+pub use listing::{DEFAULT_CHUNK_SIZE, ListRead, Paging, Streamed, initial_events, list_summaries};
 
 use crate::client::{Action, Session, explain, is_forbidden};
 use crate::digest;

@@ -7,9 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering as AtomicOrdering;
 
 use anyhow::Result;
-use futures::TryStreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use kube::api::{ListParams, ObjectList, WatchEvent, WatchParams};
+use kube::api::{ListParams, ObjectList, WatchParams};
 use kube::core::Request;
 use serde::Deserialize;
 use serde_json::Value;
@@ -17,6 +16,7 @@ use serde_json::Value;
 use crate::client::{Action, RequestTimedOut, Session, explain, is_forbidden};
 use crate::digest;
 use crate::output::progress::{self, Work};
+use crate::resolve::{self, Streamed};
 use crate::resources::{
     ANNOTATION_DIGEST, ANNOTATION_PROMOTED_FROM, ANNOTATION_PROMOTED_FROM_CLUSTER,
     ANNOTATION_PROMOTED_FROM_UID, ANNOTATION_VERSION_NAME, LABEL_PIPELINE_NAME,
@@ -295,33 +295,13 @@ async fn stream(
     let request = Request::new(path("pipelineversions", namespace))
         .watch(&params, "")
         .map_err(kube::Error::BuildRequest)?;
-    let events = match session.client.request_events::<Reduced>(request).await {
-        Ok(events) => events,
-        Err(kube::Error::Api(_)) => return Ok(None),
-        Err(err) => return Err(err),
-    };
-    let mut events = std::pin::pin!(events);
-    let mut items = Vec::new();
-    while let Some(event) = events.try_next().await? {
-        match event {
-            WatchEvent::Added(Reduced(item)) => {
-                items.push(item);
-                progress::add(Work::VersionsRead, 1);
-            }
-            WatchEvent::Bookmark(bookmark)
-                if bookmark
-                    .metadata
-                    .annotations
-                    .get("k8s.io/initial-events-end")
-                    .is_some_and(|v| v == "true") =>
-            {
-                return Ok(Some(items));
-            }
-            WatchEvent::Bookmark(_) => {}
-            WatchEvent::Modified(_) | WatchEvent::Deleted(_) | WatchEvent::Error(_) => return Ok(None),
-        }
-    }
-    Ok(None)
+    // Every stream that does not list whole is read in pages instead.
+    Ok(
+        match resolve::initial_events::<Reduced>(session, request).await? {
+            Streamed::Listed(items) => Some(items.into_iter().map(|Reduced(v)| v).collect()),
+            Streamed::Refused | Streamed::CutShort => None,
+        },
+    )
 }
 
 /// Pages of 100 whole versions (each reduced while parsed).
