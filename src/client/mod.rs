@@ -21,7 +21,8 @@ pub use explain::{Action, explain, innermost, is_already_exists, is_forbidden, i
 pub use kubeconfig::{KubeconfigDefaults, kubeconfig_defaults};
 pub use paging::{list_all, list_pages};
 pub use retry::{
-    Failure, RETRY_WINDOW, Replay, RequestTimedOut, RetryLayer, RetryPolicy, RetryService, classify,
+    Failure, RETRY_WINDOW, ReadAsItArrives, Replay, RequestTimedOut, RetryLayer, RetryPolicy, RetryService,
+    classify,
 };
 pub use session::Session;
 

@@ -162,6 +162,8 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
         Some(ErrorKind::ConnectionRefused) => Failure::NotConnected,
         Some(kind) if connection_ended(kind) && connecting => Failure::NotConnected,
         Some(kind) if connection_ended(kind) => Failure::Broken,
+        // A body read as it arrives wraps hyper's error in a bare `Other`.
+        Some(ErrorKind::Other) if http_broken => Failure::Broken,
         // Certificate errors (InvalidData), timeouts and the rest do not go away.
         Some(_) => Failure::Permanent,
         None if http_broken => Failure::Broken,
@@ -184,6 +186,12 @@ pub(super) fn seconds(duration: Duration) -> String {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type BoxResponse = http::Response<Box<DynBody>>;
+
+/// Marks a request whose answer the caller reads as it arrives (a large list parsed on the way
+/// in, so it is never held whole): the layer sends it once and hands the body over unread, and
+/// the caller retries a broken read itself.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadAsItArrives;
 
 /// kube's client with kube's retry replaced by [`RetryLayer`] (outermost, so each retry goes
 /// through authentication again and a refreshed token is used).
@@ -265,9 +273,11 @@ where
 {
     let started = tokio::time::Instant::now();
     let replay = Replay::of(request.method());
-    // Watches stream for as long as they run, and streamed request bodies cannot be copied:
-    // both are sent once, as they are.
-    let streaming = request.uri().query().is_some_and(|q| q.contains("watch=true"));
+    // Watches stream for as long as they run, answers marked `ReadAsItArrives` are parsed as
+    // they arrive (the caller retries them), and streamed request bodies cannot be copied: all
+    // are sent once, as they are.
+    let streaming = request.uri().query().is_some_and(|q| q.contains("watch=true"))
+        || request.extensions().get::<ReadAsItArrives>().is_some();
     let template = match copy_request(&request) {
         Some(copy) if !streaming => copy,
         _ => return send(&inner, request, false).await,

@@ -155,7 +155,20 @@ async fn collect_namespace(
     if let Some(selector) = &args.selector {
         params = params.labels(selector);
     }
-    let pipelines = match list_pages(&session.api::<Pipeline>(namespace), &params).await {
+    // Only the table shows version counts and latest versions. Their versions are read at the
+    // same time as the pipelines: the answers are what takes time, not the requests.
+    let table = matches!(args.output, OutputFormat::Table | OutputFormat::Wide);
+    let api = session.api::<Pipeline>(namespace);
+    let pipelines = list_pages(&api, &params);
+    let (pipelines, versions) = if table {
+        let (pipelines, versions) =
+            futures::future::join(pipelines, versions_by_membership(session, namespace, paging)).await;
+        (pipelines, Some(versions))
+    } else {
+        (pipelines.await, None)
+    };
+    // The pipelines' error first: it is the one that names what the user cannot see.
+    let pipelines = match pipelines {
         Ok(items) => items,
         Err(err) if shared && is_forbidden(&err) => return Err(ForbiddenShared.into()),
         Err(err) => {
@@ -166,19 +179,26 @@ async fn collect_namespace(
             ));
         }
     };
-    // Only the table shows version counts and latest versions.
-    let table = matches!(args.output, OutputFormat::Table | OutputFormat::Wide);
-    if pipelines.is_empty() || !table {
-        return Ok(Listing {
-            pipelines,
-            versions: Vec::new(),
-            shared,
-        });
-    }
-    // Versions with a pipeline-id label (all that KFP's webhook or this tool wrote) are read as
-    // metadata only: membership (the UID), creation time and the version-name annotation are
-    // all there, and large specs are not sent. Unlabelled ones are matched on
-    // spec.pipelineName, so read whole.
+    let versions = match versions {
+        Some(versions) if !pipelines.is_empty() => versions?,
+        _ => Vec::new(),
+    };
+    Ok(Listing {
+        pipelines,
+        versions,
+        shared,
+    })
+}
+
+/// Every version of a namespace (or all), for counting members. Versions with a pipeline-id
+/// label (all that KFP's webhook or this tool wrote) are read as metadata only: membership (the
+/// UID), creation time and the version-name annotation are all there, and large specs are not
+/// sent. Unlabelled ones are matched on spec.pipelineName, so read whole.
+async fn versions_by_membership(
+    session: &Session,
+    namespace: Option<&str>,
+    paging: Paging,
+) -> Result<Vec<VersionSummary>> {
     let labelled_only = LABEL_PIPELINE_ID.to_string();
     let unlabelled_only = format!("!{LABEL_PIPELINE_ID}");
     let (mut versions, unlabelled) = futures::future::try_join(
@@ -199,13 +219,8 @@ async fn collect_namespace(
     )
     .await?;
     versions.extend(unlabelled);
-    Ok(Listing {
-        pipelines,
-        versions,
-        shared,
-    })
+    Ok(versions)
 }
-
 /// Joins pipelines with their versions and marks shared and shadowed ones.
 pub fn pipeline_rows(listings: Vec<Listing>, shared_ns: Option<&str>) -> Vec<PipelineRow> {
     let mut rows = Vec::new();
