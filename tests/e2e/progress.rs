@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::proxy::{Mode, Proxy};
-use crate::support::{ControlPlane, Namespaces, next_second, shared_data};
+use crate::support::{
+    ControlPlane, Namespaces, next_second, pipeline_manifest, shared_data, version_manifest,
+};
 use std::path::PathBuf;
 
 /// What a run left behind: the terminal's raw bytes, stdout, and the exit code.
@@ -326,10 +328,17 @@ fn signal(child: &std::process::Child, signal: i32) {
     unsafe { libc::kill(child.id() as i32, signal) };
 }
 
-#[test]
-fn doctor_fix_prints_each_line_as_it_is_written_when_stdout_is_piped() {
-    let (_proxy, ns, kubeconfig, objects) = slow_writes("progress-fix-piped", 6, Duration::from_millis(100));
-    let mut command = kfp(&ns, &kubeconfig, &["doctor", "--fix", "--yes"]);
+/// What a run with stdout and stderr piped printed, and what `left` counted (objects not yet
+/// written, read from the server) while the command was held still (SIGSTOP) right after it
+/// printed the first line ending in `marker`.
+struct PipedRun {
+    stdout: String,
+    stderr: String,
+    code: Option<i32>,
+    left_at_first_line: usize,
+}
+
+fn run_piped(mut command: Command, marker: &str, left: impl FnOnce() -> usize) -> PipedRun {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().expect("start kubectl-kfp");
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
@@ -337,18 +346,15 @@ fn doctor_fix_prints_each_line_as_it_is_written_when_stdout_is_piped() {
     loop {
         let mut line = String::new();
         let n = std::io::BufRead::read_line(&mut stdout, &mut line).expect("read stdout");
-        assert!(n > 0, "no success line before the end: {printed}");
+        assert!(n > 0, "no {marker:?} line before the end: {printed}");
         printed.push_str(&line);
-        if line.ends_with(" configured\n") {
+        if line.trim_end().ends_with(marker) {
             break;
         }
     }
-    // Held still at its first success line, the command has versions left to write: the
-    // line came as that version was written, not with the rest at the end.
     signal(&child, libc::SIGSTOP);
-    let unfixed = stored_versions(&ns).iter().filter(|(_, linked)| !linked).count();
+    let left_at_first_line = left();
     signal(&child, libc::SIGCONT);
-    assert!(unfixed > 0, "every version was fixed before the first line");
     stdout.read_to_string(&mut printed).expect("read stdout");
     let mut stderr = String::new();
     child
@@ -358,10 +364,137 @@ fn doctor_fix_prints_each_line_as_it_is_written_when_stdout_is_piped() {
         .read_to_string(&mut stderr)
         .expect("read stderr");
     let status = child.wait().expect("wait for kubectl-kfp");
-    assert_eq!(status.code(), Some(0), "{printed}\n{stderr}");
-    assert_eq!(success_names(&printed, "configured"), objects, "{printed}");
-    assert!(printed.starts_with("STATUS"), "{printed}");
-    assert!(stderr.ends_with(" fixed, 0 problems left\n"), "{stderr}");
+    PipedRun {
+        stdout: printed,
+        stderr,
+        code: status.code(),
+        left_at_first_line,
+    }
+}
+
+#[test]
+fn doctor_fix_prints_each_line_as_it_is_written_when_stdout_is_piped() {
+    let (_proxy, ns, kubeconfig, objects) = slow_writes("progress-fix-piped", 6, Duration::from_millis(100));
+    let run = run_piped(
+        kfp(&ns, &kubeconfig, &["doctor", "--fix", "--yes"]),
+        " configured",
+        || stored_versions(&ns).iter().filter(|(_, linked)| !linked).count(),
+    );
+    // At its first success line the command had versions left to write: the line came as
+    // that version was written, not with the rest at the end.
+    assert!(
+        run.left_at_first_line > 0,
+        "every version was fixed before the first line"
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        success_names(&run.stdout, "configured"),
+        objects,
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.starts_with("STATUS"), "{}", run.stdout);
+    assert!(
+        run.stderr.ends_with(" fixed, 0 problems left\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `train-v1`…`train-vN` behind a delaying proxy, `v2` and later tagged `stage=production`.
+fn tagged_versions(test: &str, count: usize) -> (Proxy, Namespaces, PathBuf) {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces(test);
+    let spec = shared_data("pipelines/variants/train_v1.yaml");
+    let mut manifest = pipeline_manifest("train", "tag --move");
+    for i in 1..=count {
+        let version = version_manifest("train", &format!("v{i}"), &spec, true);
+        let version = match i {
+            1 => version,
+            _ => version.replacen("spec:\n", "spec:\n  tags:\n    stage: production\n", 1),
+        };
+        manifest.push_str("---\n");
+        manifest.push_str(&version);
+    }
+    cp.create(&ns.local, &manifest);
+    let proxy = Proxy::start(&cp.kubeconfig);
+    let kubeconfig = proxy.kubeconfig(&cp.kubeconfig, &cp.dir);
+    proxy.set(Mode::Delay {
+        each: Duration::from_millis(100),
+    });
+    (proxy, ns, kubeconfig)
+}
+
+/// Versions still tagged `stage=production`, other than `train-v1`.
+fn still_tagged(ns: &Namespaces) -> usize {
+    let list = ControlPlane::get().get_json(&ns.local, "pipelineversions.v2beta1.pipelines.kubeflow.org");
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|v| v["metadata"]["name"] != "train-v1" && v["spec"]["tags"]["stage"] == "production")
+        .count()
+}
+
+#[test]
+fn tag_move_prints_each_line_as_it_is_written_when_stdout_is_piped() {
+    let (_proxy, ns, kubeconfig) = tagged_versions("progress-move-piped", 25);
+    let run = run_piped(
+        kfp(
+            &ns,
+            &kubeconfig,
+            &["tag", "train@v1", "stage=production", "--move"],
+        ),
+        " untagged",
+        || still_tagged(&ns),
+    );
+    assert!(
+        run.left_at_first_line > 0,
+        "the tag was moved before the first line"
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(still_tagged(&ns), 0);
+    assert_eq!(
+        success_names(&run.stdout, "tagged"),
+        ["train-v1"],
+        "{}",
+        run.stdout
+    );
+    let mut untagged = success_names(&run.stdout, "untagged");
+    untagged.sort();
+    let mut expected: Vec<String> = (2..=25).map(|i| format!("train-v{i}")).collect();
+    expected.sort();
+    assert_eq!(untagged, expected, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("pipelineversion.pipelines.kubeflow.org/train-v1 tagged\n")
+    );
+}
+
+#[test]
+fn tag_move_on_a_terminal_shows_a_bar_then_the_lines() {
+    let (_proxy, ns, kubeconfig) = tagged_versions("progress-move-terminal", 25);
+    let run = run_on_terminal(
+        kfp(
+            &ns,
+            &kubeconfig,
+            &["tag", "train@v1", "stage=production", "--move"],
+        ),
+        true,
+        Interrupt::Never,
+    );
+    let text = run.terminal_text();
+    assert_eq!(run.code, 0, "{text}");
+    let bar = text.find("/25 written (").expect("no bar on the terminal");
+    let first_line = text.find("train-v1 tagged").expect("no success line");
+    assert!(bar < first_line, "the lines came before the bar: {text:?}");
+    let screen = run.screen();
+    assert!(!screen.contains("/25 written"), "progress left: {screen}");
+    assert!(
+        screen.starts_with("pipelineversion.pipelines.kubeflow.org/train-v1 tagged\n"),
+        "{screen}"
+    );
+    assert_eq!(success_names(&screen, "untagged").len(), 24, "{screen}");
 }
 
 #[test]
