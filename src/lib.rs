@@ -10,6 +10,7 @@ pub mod config;
 pub mod diff;
 pub mod digest;
 pub mod error;
+pub mod interrupt;
 pub mod labels;
 pub mod lineage;
 pub mod manifest;

@@ -15,6 +15,7 @@ use crate::cli::DryRun;
 use crate::client::{Action, Session, explain, is_already_exists};
 use crate::digest;
 use crate::error::{UserError, summarize};
+use crate::output::progress::{self, Work};
 use crate::reference::{NameRule, check};
 use crate::resolve::{self, digest_of};
 use crate::resources::{
@@ -314,7 +315,10 @@ pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &Versi
         PipelineStep::Create(p) => {
             let action = Action::new("create", "pipelines", Some(namespace)).named(&draft.pipeline_name);
             match pipelines.create(&params, &p).await {
-                Ok(created) => (created, true),
+                Ok(created) => {
+                    progress::add(Work::Written, 1);
+                    (created, true)
+                }
                 // Another writer created it meanwhile: use theirs.
                 Err(err) if is_already_exists(&err) => {
                     let existing = pipelines
@@ -349,6 +353,7 @@ pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &Versi
         allow_duplicate: draft.allow_duplicate,
     };
     let result = writer.write(version).await;
+    progress::add(Work::Written, 1);
     let dry_run_of_new = created && dry_run == DryRun::Server;
     match result {
         Ok(outcome) => {

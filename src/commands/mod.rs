@@ -28,6 +28,7 @@ use crate::cli::{Cli, Command, DiffFormat, DoctorFormat, OutputFormat, ReportFor
 use crate::client::Session;
 use crate::config::Config;
 use crate::error::{ExitStatus, Interrupted, UserError};
+use crate::interrupt;
 use crate::output::{DataFormat, Printer, progress, trim_object};
 use crate::reference::Reference;
 
@@ -108,15 +109,24 @@ fn machine_output(command: &Command) -> bool {
 }
 
 /// Runs a future on a single-threaded runtime (a CLI makes a handful of requests; one thread
-/// starts faster), ending with [`Interrupted`] on Ctrl-C.
+/// starts faster), ending with [`Interrupted`] on Ctrl-C (see [`interrupt`] for Ctrl-C during
+/// writes).
 fn block_on<F: Future<Output = Result<ExitStatus>>>(future: F) -> Result<ExitStatus> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        tokio::select! {
-            result = future => result,
-            _ = tokio::signal::ctrl_c() => Err(Interrupted.into()),
+        tokio::pin!(future);
+        loop {
+            tokio::select! {
+                result = &mut future => return result,
+                _ = tokio::signal::ctrl_c() => {
+                    // During writes the command itself stops after those in flight.
+                    if !interrupt::defer() {
+                        return Err(Interrupted.into());
+                    }
+                }
+            }
         }
     })
 }

@@ -15,6 +15,7 @@ use crate::diff::{self, Options, Side};
 use crate::digest;
 use crate::error::{ExitStatus, UserError, user_error_hint};
 use crate::output::Printer;
+use crate::output::progress::{self, Work};
 use crate::prompt;
 use crate::publish::{self, PipelineStep, Plan, VersionDraft, VersionStep};
 use crate::resolve::{self, ResolvedPipeline, digest_of};
@@ -31,11 +32,26 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
     let reference = parse_reference(&args.reference)?;
     let extra_tags = promote_tags(&args.tags)?;
     let source = Session::connect(config, None).await?;
+    let cross_cluster = args.to_context.is_some();
+    if cross_cluster {
+        progress::set_total(Work::Clusters, 2);
+        progress::set_message(
+            Work::Clusters,
+            format!("reading {} in {}", args.reference, cluster_name(&source)),
+        );
+    }
     let (resolved, version) = resolve::version(&source, &reference, resolve::Paging::Stream).await?;
     let target = match &args.to_context {
         Some(context) => Session::connect(config, Some(context)).await?,
         None => source.clone(),
     };
+    if cross_cluster {
+        progress::add(Work::Clusters, 1);
+        progress::set_message(
+            Work::Clusters,
+            format!("reading the target in {}", cluster_name(&target)),
+        );
+    }
     let namespace = target_namespace(args, &target)?;
     let mut draft = draft(&source, &resolved, &version, args.as_version.as_deref());
     // What KFP would refuse is not copied: checked before any request to the target.
@@ -51,6 +67,9 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
     draft.tags.extend(extra_tags.clone());
     let state = publish::collect_target(&target, &namespace, &draft.pipeline_name).await?;
     let plan = publish::plan(&draft, &namespace, &state)?;
+    if cross_cluster {
+        progress::add(Work::Clusters, 1);
+    }
     let writes = planned_writes(&plan);
     if !writes.is_empty() && args.dry_run != DryRun::Client {
         check_permissions(&target, &writes, &namespace).await?;
@@ -85,9 +104,20 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
     if ask && !prompt::confirm("Promote?", "--yes")? {
         return Err(UserError::new("promotion cancelled at the prompt; nothing was written").into());
     }
+    let objects = writes.iter().filter(|(verb, _)| *verb == "create").count();
+    progress::set_total(Work::Written, objects as u64);
+    progress::set_message(Work::Written, format!("to {}", cluster_name(&target)));
     let outcome = publish::apply(&target, plan, args.dry_run, &draft).await?;
     print_outcome(&outcome, args.output, args.dry_run, printer)?;
     Ok(ExitStatus::Success)
+}
+
+/// The cluster a session talks to, as the progress line names it.
+fn cluster_name(session: &Session) -> String {
+    match &session.context {
+        Some(context) => format!("context {context:?}"),
+        None => session.server.clone(),
+    }
 }
 
 /// `--tag KEY=VALUE…`, checked before anything is read or written.

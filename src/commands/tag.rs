@@ -14,8 +14,9 @@ use kube::api::PostParams;
 use crate::cli::{DryRun, TagArgs, WriteFormat};
 use crate::client::{Action, Session, explain};
 use crate::error::{ExitStatus, UserError};
+use crate::interrupt;
 use crate::labels::{self, TagChange};
-use crate::output::progress::{self, Work};
+use crate::output::progress::Work;
 use crate::output::{DataFormat, Printer};
 use crate::resolve::{self, Paging};
 use crate::resources::PipelineVersion;
@@ -185,33 +186,47 @@ pub async fn run(session: &Session, args: &TagArgs, printer: &Printer) -> Result
             ..Edit::default()
         };
         let namespace = resolved.namespace.as_str();
-        progress::set_total(Work::Written, others.len() as u64);
-        let removed: Vec<Result<Outcome>> = futures::stream::iter(others)
+        // The lines as Writes prints them (-o json|yaml: one document at the end), the
+        // version tagged first, then each version the tags moved from, in order.
+        let mut writes = printer.writes(Work::Written, others.len() + 1);
+        let as_lines = !matches!(args.output, Some(WriteFormat::Json | WriteFormat::Yaml));
+        // None for a write that failed: counted, no line.
+        let mut report = |outcome: Option<&Outcome>| {
+            writes.count();
+            if let (true, Some(outcome)) = (as_lines, outcome) {
+                writes.line(line(outcome, args.output, args.dry_run));
+            }
+        };
+        report(Some(&outcomes[0]));
+        let mut removed = futures::stream::iter(others)
+            .take_while(|_| std::future::ready(!interrupt::requested()))
             .map(|name| {
                 let removal = &removal;
                 async move {
                     let version = resolve::fetch(session, namespace, &name).await?;
-                    let outcome = update(session, version, removal, args.dry_run).await;
-                    progress::add(Work::Written, 1);
-                    outcome
+                    update(session, version, removal, args.dry_run).await
                 }
             })
-            .buffered(MOVES_IN_FLIGHT)
-            .collect()
-            .await;
-        // Report what was done before the first failure; a rerun finishes the move.
+            .buffered(MOVES_IN_FLIGHT);
+        // Report what was done, also after a failure; a rerun finishes the move.
         let mut failure = None;
-        for result in removed {
+        while let Some(result) = removed.next().await {
             match result {
-                Ok(outcome) => outcomes.push(outcome),
-                Err(err) if failure.is_none() => failure = Some(err),
-                Err(_) => {}
+                Ok(outcome) => {
+                    report(Some(&outcome));
+                    outcomes.push(outcome);
+                }
+                Err(err) => {
+                    report(None);
+                    failure.get_or_insert(err);
+                }
             }
         }
-        if let Some(err) = failure {
+        writes.finish()?;
+        if !as_lines {
             print(&outcomes, args.output, args.dry_run, printer)?;
-            return Err(err);
         }
+        return failure.map_or(Ok(ExitStatus::Success), Err);
     }
     print(&outcomes, args.output, args.dry_run, printer)?;
     Ok(ExitStatus::Success)
@@ -303,34 +318,33 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(u64::from(attempt.min(10)) * 5 + u64::from(jitter))
 }
 
+/// kubectl's line for one outcome: `… tagged` (with the dry run said), or the name (`-o name`).
+fn line(outcome: &Outcome, format: Option<WriteFormat>, dry_run: DryRun) -> String {
+    let name = outcome.version().name_any();
+    if format == Some(WriteFormat::Name) {
+        return format!("pipelineversion.pipelines.kubeflow.org/{name}");
+    }
+    let suffix = match dry_run {
+        DryRun::None => "",
+        DryRun::Client => " (dry run)",
+        DryRun::Server => " (server dry run)",
+    };
+    format!(
+        "pipelineversion.pipelines.kubeflow.org/{name} {}{suffix}",
+        outcome.verb()
+    )
+}
+
 fn print(
     outcomes: &[Outcome],
     format: Option<WriteFormat>,
     dry_run: DryRun,
     printer: &Printer,
 ) -> Result<()> {
-    let suffix = match dry_run {
-        DryRun::None => "",
-        DryRun::Client => " (dry run)",
-        DryRun::Server => " (server dry run)",
-    };
     match format {
-        None => {
+        None | Some(WriteFormat::Name) => {
             for outcome in outcomes {
-                printer.line(&format!(
-                    "pipelineversion.pipelines.kubeflow.org/{} {}{suffix}",
-                    outcome.version().name_any(),
-                    outcome.verb()
-                ));
-            }
-            Ok(())
-        }
-        Some(WriteFormat::Name) => {
-            for outcome in outcomes {
-                printer.line(&format!(
-                    "pipelineversion.pipelines.kubeflow.org/{}",
-                    outcome.version().name_any()
-                ));
+                printer.line(&line(outcome, format, dry_run));
             }
             Ok(())
         }

@@ -2,6 +2,9 @@
 //! stdout is data, stderr is talk. Nothing else in the crate prints.
 
 pub mod progress;
+mod writes;
+
+pub use writes::Writes;
 
 use std::io::{self, IsTerminal, Write};
 

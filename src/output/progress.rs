@@ -49,10 +49,10 @@ impl Work {
             (Work::VersionsRead, Some(_)) => "{spinner} {human_pos}/{human_len} versions read…",
             (Work::Namespaces, None) => "{spinner} {human_pos} namespaces…",
             (Work::Namespaces, Some(_)) => "{spinner} {human_pos}/{human_len} namespaces",
-            (Work::Clusters, None) => "{spinner} {human_pos} clusters…",
-            (Work::Clusters, Some(_)) => "{spinner} {human_pos}/{human_len} clusters",
-            (Work::Written, None) => "{spinner} {human_pos} written…",
-            (Work::Written, Some(_)) => "[{bar:30}] {human_pos}/{human_len} written ({per_sec})",
+            (Work::Clusters, None) => "{spinner} {human_pos} clusters…{msg}",
+            (Work::Clusters, Some(_)) => "{spinner} {human_pos}/{human_len} clusters{msg}",
+            (Work::Written, None) => "{spinner} {human_pos} written…{msg}",
+            (Work::Written, Some(_)) => "[{bar:30}] {human_pos}/{human_len} written ({per_sec}){msg}",
             (Work::Deleted, None) => "{spinner} {human_pos} deleted…",
             (Work::Deleted, Some(_)) => "[{bar:30}] {human_pos}/{human_len} deleted ({per_sec})",
         }
@@ -103,6 +103,14 @@ pub fn add(work: Work, n: u64) {
 pub fn set_total(work: Work, total: u64) {
     if enabled() {
         with_active(work, Some(total), |bar| bar.set_length(total));
+    }
+}
+
+/// Says what `work` is doing now, after its count (`1/2 clusters: reading … in context "prod"`).
+pub fn set_message(work: Work, text: impl Into<String>) {
+    if enabled() {
+        let text = text.into();
+        with_active(work, None, |bar| bar.set_message(format!(": {text}")));
     }
 }
 

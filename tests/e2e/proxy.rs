@@ -36,6 +36,10 @@ pub enum Mode {
     /// Relay the server's bytes `bytes` at a time with `pause` after each piece (a slow link):
     /// long lists take seconds without failing.
     Throttle { bytes: usize, pause: Duration },
+    /// Hold each client chunk back for `each` before relaying it (a distant server): every
+    /// request takes at least that long, however small, and lands even when the client has
+    /// gone meanwhile.
+    Delay { each: Duration },
     /// At client chunk `chunk`: when `deliver`, relay that chunk to the server and throw its
     /// answer away, else drop the chunk; then reset the client's connection. Afterwards every
     /// connection is relayed (`then_dead` false) or reset on accept (`then_dead` true).
@@ -256,7 +260,11 @@ async fn relay(mut client: TcpStream, shared: Arc<Shared>, connection: usize) {
                 let n = match read {
                     Ok(0) | Err(_) => {
                         client_open = false;
-                        let _ = server.shutdown().await;
+                        // A request held back is already on its way: the server still gets
+                        // to act on it (a closed connection would make it drop the request).
+                        if !matches!(mode, Mode::Delay { .. }) {
+                            let _ = server.shutdown().await;
+                        }
                         if stalled {
                             return;
                         }
@@ -289,6 +297,9 @@ async fn relay(mut client: TcpStream, shared: Arc<Shared>, connection: usize) {
                         let _ = tokio::time::timeout(Duration::from_secs(5), server.read(&mut from_server)).await;
                     }
                     return;
+                }
+                if let Mode::Delay { each } = mode {
+                    tokio::time::sleep(each).await;
                 }
                 if server.write_all(&from_client[..n]).await.is_err() {
                     reset(client).await;

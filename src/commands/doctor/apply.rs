@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::DryRun;
 use crate::client::{Action, Session, explain, is_not_found};
-use crate::output::progress::{self, Work};
+use crate::interrupt;
 use crate::resources::{GROUP, Pipeline, VERSION};
 
 use super::plan::{self, Fix};
@@ -75,7 +75,14 @@ fn versions_api(session: &Session, namespace: &str) -> Api<DynamicObject> {
     Api::namespaced_with(session.client.clone(), namespace, &resource)
 }
 
-pub async fn apply(session: &Session, fixes: &[Fix], dry_run: DryRun) -> Result<Vec<Outcome>> {
+/// Applies the fixes one after another, calling `report` as each ends (to print its line then).
+/// After Ctrl-C none is started; the outcomes so far are returned.
+pub async fn apply(
+    session: &Session,
+    fixes: &[Fix],
+    dry_run: DryRun,
+    mut report: impl FnMut(&Outcome),
+) -> Result<Vec<Outcome>> {
     let params = PostParams {
         dry_run: dry_run == DryRun::Server,
         ..PostParams::default()
@@ -84,9 +91,10 @@ pub async fn apply(session: &Session, fixes: &[Fix], dry_run: DryRun) -> Result<
     // written as owner from the old plan (the collector would delete the version).
     let mut current: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
     let mut outcomes = Vec::new();
-    progress::set_total(Work::Written, fixes.len() as u64);
     for fix in fixes {
-        progress::add(Work::Written, 1);
+        if interrupt::requested() {
+            break;
+        }
         let key = (fix.namespace.clone(), fix.pipeline.clone());
         if !current.contains_key(&key) {
             let uid = match session
@@ -103,20 +111,22 @@ pub async fn apply(session: &Session, fixes: &[Fix], dry_run: DryRun) -> Result<
             };
             current.insert(key.clone(), uid);
         }
-        if current[&key].as_deref() != Some(fix.pipeline_uid.as_str()) {
-            outcomes.push(Outcome {
+        let outcome = if current[&key].as_deref() != Some(fix.pipeline_uid.as_str()) {
+            Outcome {
                 reason: Some(format!(
                     "Pipeline {:?} was deleted or re-created since the check; run doctor again",
                     fix.pipeline
                 )),
                 ..Outcome::of(fix, "skipped", Vec::new())
-            });
-            continue;
-        }
-        let mut outcome = write(session, fix, &params).await?;
-        if dry_run == DryRun::Server {
-            outcome.dry_run = Some("server dry run");
-        }
+            }
+        } else {
+            let mut outcome = write(session, fix, &params).await?;
+            if dry_run == DryRun::Server {
+                outcome.dry_run = Some("server dry run");
+            }
+            outcome
+        };
+        report(&outcome);
         outcomes.push(outcome);
     }
     Ok(outcomes)

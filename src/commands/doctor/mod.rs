@@ -15,10 +15,11 @@ mod render;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::cli::{DoctorArgs, DryRun};
+use crate::cli::{DoctorArgs, DoctorFormat, DryRun};
 use crate::client::Session;
 use crate::error::{ExitStatus, UserError};
 use crate::output::Printer;
+use crate::output::progress::Work;
 use crate::prompt;
 
 /// How bad a finding is. Warnings leave the exit status at 0; problems make it 1.
@@ -158,8 +159,29 @@ pub async fn run(session: &Session, args: &DoctorArgs, printer: &Printer) -> Res
             return Err(UserError::new("fix cancelled at the prompt; nothing was written").into());
         }
     }
-    let outcomes = apply::apply(session, &fixes, args.dry_run).await?;
-    render::report(printer, &findings, &outcomes, args.output)?;
+    // The table, then each fix's line as Writes prints them; JSON is one object at the end.
+    let table = args.output == DoctorFormat::Table;
+    if table {
+        printer.data(&render::table(&findings));
+    }
+    let mut writes = printer.writes(Work::Written, fixes.len());
+    let outcomes = apply::apply(session, &fixes, args.dry_run, |outcome| {
+        writes.count();
+        if table {
+            if let Some(line) = render::outcome_line(outcome) {
+                writes.line(line);
+            }
+            if let Some(warning) = render::skipped(outcome) {
+                printer.warn(&warning);
+            }
+        }
+    })
+    .await?;
+    writes.finish()?;
+    match table {
+        true => render::counts(printer, &findings, &outcomes),
+        false => render::report(printer, &findings, &outcomes, args.output)?,
+    }
     // What a real (not dry-run) fix repaired no longer counts.
     let remaining = if args.dry_run == DryRun::None {
         render::remaining_problems(&findings, &outcomes)

@@ -69,27 +69,44 @@ pub fn table(findings: &[Finding]) -> String {
 
 /// kubectl's success lines for the fixes.
 pub fn outcome_lines(outcomes: &[Outcome]) -> String {
-    let mut text = String::new();
-    for outcome in outcomes {
-        let suffix = outcome.dry_run.map(|d| format!(" ({d})")).unwrap_or_default();
-        match outcome.result {
-            "skipped" => {}
-            result => text.push_str(&format!(
-                "pipelineversion.pipelines.kubeflow.org/{} {result}{suffix}\n",
-                outcome.name
-            )),
-        }
-    }
-    text
+    outcomes
+        .iter()
+        .filter_map(outcome_line)
+        .map(|line| line + "\n")
+        .collect()
 }
 
+/// kubectl's success line for one fix; none for a skipped one (see [`skipped`]).
+pub fn outcome_line(outcome: &Outcome) -> Option<String> {
+    let suffix = outcome.dry_run.map(|d| format!(" ({d})")).unwrap_or_default();
+    match outcome.result {
+        "skipped" => None,
+        result => Some(format!(
+            "pipelineversion.pipelines.kubeflow.org/{} {result}{suffix}",
+            outcome.name
+        )),
+    }
+}
+
+/// The warning for a fix that was skipped.
+pub fn skipped(outcome: &Outcome) -> Option<String> {
+    (outcome.result == "skipped").then(|| {
+        format!(
+            "pipelineversion {}/{} not fixed: {}",
+            outcome.namespace,
+            outcome.name,
+            outcome.reason.as_deref().unwrap_or("skipped")
+        )
+    })
+}
+
+/// The whole report at once: findings and fixes on stdout, skipped fixes and the counts on stderr.
 pub fn report(
     printer: &Printer,
     findings: &[Finding],
     outcomes: &[Outcome],
     format: DoctorFormat,
 ) -> Result<()> {
-    let counts = summary(findings);
     match format {
         DoctorFormat::Json => printer.value(
             &Report {
@@ -104,14 +121,16 @@ pub fn report(
             printer.data(&outcome_lines(outcomes));
         }
     }
-    for outcome in outcomes.iter().filter(|o| o.result == "skipped") {
-        printer.warn(&format!(
-            "pipelineversion {}/{} not fixed: {}",
-            outcome.namespace,
-            outcome.name,
-            outcome.reason.as_deref().unwrap_or("skipped")
-        ));
+    for warning in outcomes.iter().filter_map(skipped) {
+        printer.warn(&warning);
     }
+    counts(printer, findings, outcomes);
+    Ok(())
+}
+
+/// The counts line (stderr): problems, warnings, and what the fixes did.
+pub fn counts(printer: &Printer, findings: &[Finding], outcomes: &[Outcome]) {
+    let counts = summary(findings);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let tail = if outcomes.is_empty() {
         if counts.fixable > 0 {
@@ -136,7 +155,6 @@ pub fn report(
         plural(counts.problems, "problem"),
         plural(counts.warnings, "warning")
     ));
-    Ok(())
 }
 
 /// Problems left after the fixes: a fixable problem about a repaired version (or a pipeline

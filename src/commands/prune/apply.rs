@@ -8,6 +8,7 @@ use kube::core::Request;
 
 use crate::cli::DryRun;
 use crate::client::{Action, Session, explain};
+use crate::interrupt;
 
 /// Deletes sent at once: enough to keep the API server busy, few enough not to swamp it.
 pub const IN_FLIGHT: usize = 32;
@@ -32,7 +33,8 @@ pub enum Deleted {
 }
 
 /// Deletes `targets` (at most [`IN_FLIGHT`] at once), calling `report` in plan order as each
-/// completes so what was done is printed even when a later one fails.
+/// completes so what was done is printed even when a later one fails. After Ctrl-C none is
+/// sent; those in flight still land and are reported.
 pub async fn delete_all(
     session: &Session,
     targets: Vec<Target>,
@@ -40,6 +42,7 @@ pub async fn delete_all(
     mut report: impl FnMut(&Target, &Deleted),
 ) {
     let mut results = futures::stream::iter(targets)
+        .take_while(|_| std::future::ready(!interrupt::requested()))
         .map(|target| async move {
             let outcome = delete_one(session, &target, dry_run).await;
             (target, outcome)

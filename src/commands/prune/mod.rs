@@ -18,7 +18,7 @@ use crate::cli::{DryRun, PruneArgs};
 use crate::client::{Action, Session, can_i, list_all, whoami};
 use crate::error::{ExitStatus, UserError, summarize};
 use crate::labels;
-use crate::output::progress::{self, Work};
+use crate::output::progress::Work;
 use crate::output::{PlainTable, Printer, age};
 use crate::prompt;
 use crate::reference::VersionSelector;
@@ -118,9 +118,8 @@ pub async fn run(session: &Session, args: &PruneArgs, printer: &Printer) -> Resu
     apply_plan(session, targets, args.dry_run, printer).await
 }
 
-/// Deletes; one error for whatever failed. Success lines go to stdout as each delete lands, as
-/// kubectl prints them; when stdout is a terminal with progress shown, a bar counts the deletes
-/// instead and the same lines follow at the end, in plan order.
+/// Deletes; one error for whatever failed. The success lines are kubectl's, printed as
+/// [`Writes`](crate::output::Writes) does (as each delete lands, or after a bar on a terminal), in plan order.
 async fn apply_plan(
     session: &Session,
     targets: Vec<Target>,
@@ -133,24 +132,16 @@ async fn apply_plan(
     } else {
         ""
     };
-    let bar = printer.stdout_is_terminal() && progress::enabled();
-    progress::set_total(Work::Deleted, total as u64);
-    let mut held = Vec::new();
+    let mut writes = printer.writes(Work::Deleted, total);
     let mut failed = 0;
     let mut first_failure = None;
     apply::delete_all(session, targets, dry_run, |target, outcome| {
-        progress::add(Work::Deleted, 1);
+        writes.count();
         match outcome {
-            Deleted::Done => {
-                let line = format!(
-                    "pipelineversion.pipelines.kubeflow.org/{} deleted{suffix}",
-                    target.name
-                );
-                match bar {
-                    true => held.push(line),
-                    false => printer.line(&line),
-                }
-            }
+            Deleted::Done => writes.line(format!(
+                "pipelineversion.pipelines.kubeflow.org/{} deleted{suffix}",
+                target.name
+            )),
             Deleted::Gone => printer.info(&format!(
                 "pipelineversion.pipelines.kubeflow.org/{} was gone already",
                 target.name
@@ -168,9 +159,7 @@ async fn apply_plan(
         }
     })
     .await;
-    if !held.is_empty() {
-        printer.data(&(held.join("\n") + "\n"));
-    }
+    writes.finish()?;
     match first_failure {
         None => Ok(ExitStatus::Success),
         Some(why) => Err(UserError::new(format!(
