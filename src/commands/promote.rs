@@ -31,7 +31,7 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
     let reference = parse_reference(&args.reference)?;
     let extra_tags = promote_tags(&args.tags)?;
     let source = Session::connect(config, None).await?;
-    let (resolved, version) = resolve::version(&source, &reference, resolve::Paging::Stream).await?;
+    let (resolved, version) = resolve::version(&source, &reference, resolve::Paging::Stream, printer).await?;
     let target = match &args.to_context {
         Some(context) => Session::connect(config, Some(context)).await?,
         None => source.clone(),
