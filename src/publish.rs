@@ -274,6 +274,8 @@ pub struct Outcome {
     pub version: VersionOutcome,
     /// What a server dry run checked and what it could not, for stderr.
     pub notes: Vec<String>,
+    /// Warnings for stderr: the unchanged version is one KFP does not list.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -336,6 +338,9 @@ pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &Versi
             // The plan knew only a summary; the outcome carries the object (for -o yaml).
             let existing = resolve::fetch(session, namespace, &existing.name).await?;
             return Ok(Outcome {
+                warnings: resolve::unlinked_warning(namespace, &pipeline, &existing)
+                    .into_iter()
+                    .collect(),
                 pipeline_created: created.then_some(pipeline),
                 version: VersionOutcome::Unchanged(Box::new(existing)),
                 notes: Vec::new(),
@@ -362,10 +367,19 @@ pub async fn apply(session: &Session, plan: Plan, dry_run: DryRun, draft: &Versi
             } else {
                 Vec::new()
             };
+            let warnings = match &outcome {
+                VersionOutcome::Unchanged(existing) => {
+                    resolve::unlinked_warning(namespace, &pipeline, existing.as_ref())
+                        .into_iter()
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
             Ok(Outcome {
                 pipeline_created: created.then_some(pipeline),
                 version: outcome,
                 notes,
+                warnings,
             })
         }
         Err(err) if created && dry_run == DryRun::None => {

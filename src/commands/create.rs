@@ -14,6 +14,7 @@ use crate::manifest::{self, CompiledPipeline, ManifestError};
 use crate::output::{DataFormat, Printer};
 use crate::publish::{self, Outcome, PipelineStep, Plan, VersionDraft, VersionOutcome, VersionStep};
 use crate::reference::{NameRule, check};
+use crate::resolve;
 use crate::validate::{self, SpecError};
 
 use super::printable;
@@ -172,6 +173,11 @@ pub fn print_plan(plan: &Plan, format: Option<WriteFormat>, printer: &Printer) -
             ));
         }
         VersionStep::Unchanged(version) => {
+            if let PipelineStep::Existing(pipeline) = &plan.pipeline
+                && let Some(warning) = resolve::unlinked_warning(&plan.namespace, pipeline, version.as_ref())
+            {
+                printer.warn(&warning);
+            }
             lines.push(format!(
                 "pipelineversion.pipelines.kubeflow.org/{} unchanged (dry run)",
                 version.name
@@ -228,6 +234,9 @@ pub fn print_outcome(
     }
     for note in &outcome.notes {
         printer.info(note);
+    }
+    for warning in &outcome.warnings {
+        printer.warn(warning);
     }
     print_result(printer, format, &objects, &lines)
 }

@@ -39,7 +39,7 @@ impl Content {
 }
 
 pub async fn run(config: &Config, args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
-    let (a, b) = collect(config, args).await?;
+    let (a, b) = collect(config, args, printer).await?;
     let options = Options {
         context_lines: args.context_lines,
         ignore_sdk_version: args.ignore_sdk_version,
@@ -93,7 +93,7 @@ pub async fn run(config: &Config, args: &DiffArgs, printer: &Printer) -> Result<
 }
 
 /// Resolves both sides from the arguments.
-async fn collect(config: &Config, args: &DiffArgs) -> Result<(Content, Content)> {
+async fn collect(config: &Config, args: &DiffArgs, printer: &Printer) -> Result<(Content, Content)> {
     match (&args.reference_a, &args.reference_b, args.files.as_slice()) {
         (None, None, [file_a, file_b]) => {
             // Two large files parse in parallel (YAML parsing is most of a big diff's time).
@@ -107,20 +107,22 @@ async fn collect(config: &Config, args: &DiffArgs) -> Result<(Content, Content)>
         }
         (Some(a), None, [file]) => {
             let session = Session::connect(config, None).await?;
-            Ok((live(&session, a, false).await?, read_file(file)?))
+            Ok((live(&session, a, false, printer).await?, read_file(file)?))
         }
         (Some(a), Some(b), []) => {
             let session = Session::connect(config, None).await?;
-            let side_a = live(&session, a, false).await?;
+            let side_a = live(&session, a, false, printer).await?;
             let side_b = match &args.context_b {
-                Some(context) => live(&Session::connect(config, Some(context)).await?, b, true).await?,
-                None => live(&session, b, false).await?,
+                Some(context) => {
+                    live(&Session::connect(config, Some(context)).await?, b, true, printer).await?
+                }
+                None => live(&session, b, false, printer).await?,
             };
             Ok((side_a, side_b))
         }
         (Some(a), None, []) => {
             let session = Session::connect(config, None).await?;
-            predecessor_pair(&session, a).await
+            predecessor_pair(&session, a, printer).await
         }
         _ => Err(user_error_hint(
             "diff takes REF_A REF_B, REF -f FILE, REF alone (against its predecessor) or -f FILE -f FILE",
@@ -138,9 +140,9 @@ fn read_file(path: &std::path::Path) -> Result<Content> {
     })
 }
 
-async fn live(session: &Session, text: &str, show_context: bool) -> Result<Content> {
+async fn live(session: &Session, text: &str, show_context: bool, printer: &Printer) -> Result<Content> {
     let reference = parse_reference(text)?;
-    let (resolved, version) = resolve::version(session, &reference, resolve::Paging::Stream).await?;
+    let (resolved, version) = resolve::version(session, &reference, resolve::Paging::Stream, printer).await?;
     Ok(content(session, &resolved, version, show_context))
 }
 
@@ -167,7 +169,7 @@ fn content(
 }
 
 /// REF and the version created just before it in the same pipeline.
-async fn predecessor_pair(session: &Session, text: &str) -> Result<(Content, Content)> {
+async fn predecessor_pair(session: &Session, text: &str, printer: &Printer) -> Result<(Content, Content)> {
     let reference = parse_reference(text)?;
     let resolved = resolve::pipeline_for(session, &reference, resolve::Paging::Stream).await?;
     let chosen = resolve::select(&resolved.versions, &reference.version)
@@ -187,6 +189,8 @@ async fn predecessor_pair(session: &Session, text: &str) -> Result<(Content, Con
             "name two versions: kubectl kfp diff REF_A REF_B",
         ));
     };
+    resolve::warn_if_unlinked(printer, &resolved, previous);
+    resolve::warn_if_unlinked(printer, &resolved, chosen);
     let previous = resolve::fetch(session, &resolved.namespace, &previous.name).await?;
     let version = resolve::fetch(session, &resolved.namespace, &chosen.name).await?;
     Ok((

@@ -26,7 +26,7 @@ const LABEL_WIDTH: usize = 15;
 
 pub async fn run(session: &Session, args: &GetArgs, printer: &Printer) -> Result<ExitStatus> {
     let reference = parse_reference(&args.reference)?;
-    let (resolved, version) = resolve::version(session, &reference, resolve::Paging::Stream).await?;
+    let (resolved, version) = resolve::version(session, &reference, resolve::Paging::Stream, printer).await?;
     if args.spec {
         printer.data(&spec_documents(&version)?);
         return Ok(ExitStatus::Success);

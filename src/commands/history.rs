@@ -30,7 +30,7 @@ const MAX_SOURCES: usize = 32;
 pub async fn run(config: &Config, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus> {
     let reference = parse_reference(&args.reference)?;
     let primary = Session::connect(config, None).await?;
-    let (resolved, version) = resolve::version(&primary, &reference, Paging::Stream).await?;
+    let (resolved, version) = resolve::version(&primary, &reference, Paging::Stream, printer).await?;
     // The digest of the version asked about is computed from its spec, never trusted blindly.
     let mut summary = VersionSummary::of(&version);
     summary.digest = digest::of(&version.spec.pipeline_spec, version.spec.platform_spec.as_ref());

@@ -40,7 +40,7 @@ pub async fn run(config: &Config, args: &PromoteArgs, printer: &Printer) -> Resu
             format!("reading {} in {}", args.reference, cluster_name(&source)),
         );
     }
-    let (resolved, version) = resolve::version(&source, &reference, resolve::Paging::Stream).await?;
+    let (resolved, version) = resolve::version(&source, &reference, resolve::Paging::Stream, printer).await?;
     let target = match &args.to_context {
         Some(context) => Session::connect(config, Some(context)).await?,
         None => source.clone(),

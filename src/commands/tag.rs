@@ -170,7 +170,7 @@ pub async fn run(session: &Session, args: &TagArgs, printer: &Printer) -> Result
             .with_hint("for example: kubectl kfp tag train@v3 stage=production --move")
             .into());
     }
-    let (resolved, version) = resolve::version(session, &reference, Paging::Stream).await?;
+    let (resolved, version) = resolve::version(session, &reference, Paging::Stream, printer).await?;
     let mut outcomes = vec![update(session, version, &edit, args.dry_run).await?];
     if args.move_tags {
         let target_uid = outcomes[0].version().metadata.uid.clone();

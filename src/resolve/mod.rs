@@ -16,6 +16,7 @@ pub use listing::{DEFAULT_CHUNK_SIZE, ListRead, Paging, Streamed, initial_events
 use crate::client::{Action, Session, explain, is_forbidden};
 use crate::digest;
 use crate::error::UserError;
+use crate::output::Printer;
 use crate::reference::{Reference, VersionSelector};
 use crate::resources::{
     LABEL_PIPELINE_ID, LABEL_PIPELINE_NAME, Membership, Pipeline, PipelineVersion, VersionSummary,
@@ -285,14 +286,7 @@ pub fn version_warnings(resolved: &ResolvedPipeline, stale: &[VersionSummary]) -
         .iter()
         .filter(|version| version.membership(&resolved.pipeline) == Membership::Unlinked)
         .collect();
-    warnings.extend(grouped(&unlinked, |names, one| match one {
-        true => format!(
-            "version {names} of {place} has no {LABEL_PIPELINE_ID} label: it is counted by spec.pipelineName, but KFP does not list it"
-        ),
-        false => format!(
-            "versions {names} of {place} have no {LABEL_PIPELINE_ID} label: they are counted by spec.pipelineName, but KFP does not list them"
-        ),
-    }));
+    warnings.extend(grouped(&unlinked, |names, one| unlinked_line(names, &place, one)));
     let stale: Vec<&VersionSummary> = stale.iter().collect();
     let pipeline = resolved.pipeline.name_any();
     warnings.extend(grouped(&stale, |names, one| match one {
@@ -313,7 +307,7 @@ fn grouped(versions: &[&VersionSummary], line: impl Fn(&str, bool) -> String) ->
     if versions.len() <= EACH_UP_TO {
         return versions
             .iter()
-            .map(|version| line(&describe_version(version), true))
+            .map(|version| line(&describe_version(*version), true))
             .collect();
     }
     let named: Vec<String> = versions[..EACH_UP_TO]
@@ -324,13 +318,76 @@ fn grouped(versions: &[&VersionSummary], line: impl Fn(&str, bool) -> String) ->
     vec![line(&names, false)]
 }
 
+fn unlinked_line(names: &str, place: &str, one: bool) -> String {
+    match one {
+        true => format!(
+            "version {names} of {place} has no {LABEL_PIPELINE_ID} label: it is counted by spec.pipelineName, but KFP does not list it"
+        ),
+        false => format!(
+            "versions {names} of {place} have no {LABEL_PIPELINE_ID} label: they are counted by spec.pipelineName, but KFP does not list them"
+        ),
+    }
+}
+
 /// `"v2" (object "train-v2")`, or `"train-v2"` when they are the same.
-fn describe_version(version: &VersionSummary) -> String {
-    let name = version.version_name();
-    if name == version.name {
+fn describe_version(version: &impl Chosen) -> String {
+    let (name, object) = (version.version_name(), version.object_name());
+    if name == object {
         format!("{name:?}")
     } else {
-        format!("{name:?} (object {:?})", version.name)
+        format!("{name:?} (object {object:?})")
+    }
+}
+
+/// What the warning about one chosen version needs of it, as a summary or a full object.
+pub trait Chosen {
+    fn membership(&self, pipeline: &Pipeline) -> Membership;
+    fn version_name(&self) -> String;
+    fn object_name(&self) -> String;
+}
+
+impl Chosen for VersionSummary {
+    fn membership(&self, pipeline: &Pipeline) -> Membership {
+        VersionSummary::membership(self, pipeline)
+    }
+    fn version_name(&self) -> String {
+        VersionSummary::version_name(self)
+    }
+    fn object_name(&self) -> String {
+        self.name.clone()
+    }
+}
+
+impl Chosen for PipelineVersion {
+    fn membership(&self, pipeline: &Pipeline) -> Membership {
+        PipelineVersion::membership(self, pipeline)
+    }
+    fn version_name(&self) -> String {
+        PipelineVersion::version_name(self)
+    }
+    fn object_name(&self) -> String {
+        self.name_any()
+    }
+}
+
+/// The warning for the one version a command resolved or acts on when KFP does not list it
+/// (no pipeline-id label; it counts only by spec.pipelineName), with the command that labels it.
+/// Every command resolving a single version says so, so using it is never silent.
+pub fn unlinked_warning(namespace: &str, pipeline: &Pipeline, version: &impl Chosen) -> Option<String> {
+    if version.membership(pipeline) != Membership::Unlinked {
+        return None;
+    }
+    let place = format!("pipeline {:?} in namespace {namespace:?}", pipeline.name_any());
+    Some(format!(
+        "{}; kubectl kfp doctor -n {namespace} --fix adds it",
+        unlinked_line(&describe_version(version), &place, true)
+    ))
+}
+
+/// Prints [`unlinked_warning`] for a version chosen from `resolved`, when it needs one.
+pub fn warn_if_unlinked(printer: &Printer, resolved: &ResolvedPipeline, version: &impl Chosen) {
+    if let Some(warning) = unlinked_warning(&resolved.namespace, &resolved.pipeline, version) {
+        printer.warn(&warning);
     }
 }
 
@@ -444,15 +501,17 @@ fn not_found(
     }
 }
 
-/// Resolves a reference to one version, read in full.
+/// Resolves a reference to one version, read in full; warns when KFP does not list it.
 pub async fn version(
     session: &Session,
     reference: &Reference,
     paging: Paging,
+    printer: &Printer,
 ) -> Result<(ResolvedPipeline, PipelineVersion)> {
     let resolved = pipeline_for(session, reference, paging).await?;
     let chosen = select(&resolved.versions, &reference.version)
         .map_err(|err| select_error(err, reference, &resolved))?;
+    warn_if_unlinked(printer, &resolved, chosen);
     let version = fetch(session, &resolved.namespace, &chosen.name).await?;
     Ok((resolved, version))
 }

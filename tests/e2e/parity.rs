@@ -450,3 +450,104 @@ spec:
         cp.kubectl("admin", &["delete", kind, &policy], None);
     }
 }
+
+/// Every command that resolves or acts on one version says, on stderr, when that version is one
+/// KFP does not list (no pipeline-id label); stdout is what it is for a labelled version.
+#[test]
+fn every_command_on_an_unlinked_version_warns_and_prints_the_same() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("parity-unlinked-one");
+    let (v1, v2) = (file("train_v1.yaml"), file("train_v2.yaml"));
+    cp.kfp(&ns, &["create", "train", "-f", &v1]).ok();
+    next_second();
+    // v2 is the latest and has no pipeline-id label (written where KFP's webhook does not run).
+    cp.create(
+        &ns.local,
+        &version_manifest(
+            "train",
+            "v2",
+            &shared_data("pipelines/variants/train_v2.yaml"),
+            false,
+        ),
+    );
+    let local = &ns.local;
+    let warning = format!(
+        "warning: version \"v2\" (object \"train-v2\") of pipeline \"train\" in namespace \"{local}\" has no pipelines.kubeflow.org/pipeline-id label: it is counted by spec.pipelineName, but KFP does not list it; kubectl kfp doctor -n {local} --fix adds it\n"
+    );
+    // Each command with its exit code, and how often it names v2 (a predecessor diff of v2 names
+    // it once, as side B; v1 is labelled and never warned about).
+    let commands: Vec<(Vec<&str>, i32, usize)> = vec![
+        (vec!["get", "train", "-o", "name"], 0, 1),
+        (vec!["get", "train@latest", "--spec"], 0, 1),
+        (vec!["get", "train@v2", "-o", "name"], 0, 1),
+        (vec!["get", "train@v1", "-o", "name"], 0, 0),
+        (vec!["diff", "train@v1", "train@v2"], 1, 1),
+        (vec!["diff", "train@v2", "train@v1"], 1, 1),
+        (vec!["diff", "train@v2", "train@v2"], 0, 2),
+        (vec!["diff", "train"], 1, 1),
+        (vec!["diff", "train@v2", "-f", &v2], 0, 1),
+        (vec!["diff", "train@v1", "-f", &v1], 0, 0),
+        (vec!["create", "train", "-f", &v2], 0, 1),
+        (vec!["create", "train", "-f", &v2, "--dry-run=client"], 0, 1),
+        (vec!["create", "train", "-f", &v2, "--dry-run=server"], 0, 1),
+        (vec!["create", "train", "-f", &v1], 0, 0),
+    ];
+    let mut unlinked = Vec::new();
+    for (args, code, warnings) in &commands {
+        let out = cp.kfp(&ns, args).run();
+        assert_eq!(out.code, *code, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr, warning.repeat(*warnings), "{args:?}");
+        unlinked.push(out.stdout);
+    }
+    assert_eq!(unlinked[0], "pipelineversion.pipelines.kubeflow.org/train-v2\n");
+    assert_eq!(
+        unlinked[10],
+        "pipelineversion.pipelines.kubeflow.org/train-v2 unchanged\n"
+    );
+    assert_eq!(
+        unlinked[11],
+        "pipelineversion.pipelines.kubeflow.org/train-v2 unchanged (dry run)\n"
+    );
+
+    // tag and promote act on it: the same warning, kubectl's lines on stdout.
+    let out = cp.kfp(&ns, &["tag", "train@v2", "team=ml"]).ok();
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        (
+            "pipelineversion.pipelines.kubeflow.org/train-v2 tagged\n",
+            warning.as_str()
+        )
+    );
+    let out = cp
+        .kfp(&ns, &["promote", "train@team=ml", "--to", &ns.other, "--yes"])
+        .ok();
+    assert_eq!(
+        out.stdout,
+        "pipeline.pipelines.kubeflow.org/train created\npipelineversion.pipelines.kubeflow.org/train-v2 created\n"
+    );
+    assert!(out.stderr.starts_with(&warning), "{}", out.stderr);
+    assert_eq!(out.stderr.matches("warning:").count(), 1, "{}", out.stderr);
+
+    // Labelled as KFP's webhook would: the same stdout, no warning.
+    let pipeline_uid = cp.get_json(local, &format!("{PIPELINES}/train"))["metadata"]["uid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cp.kubectl(
+        "admin",
+        &[
+            "label",
+            &format!("{VERSIONS}/train-v2"),
+            "-n",
+            local,
+            &format!("pipelines.kubeflow.org/pipeline-id={pipeline_uid}"),
+        ],
+        None,
+    );
+    for ((args, code, _), before) in commands.iter().zip(&unlinked) {
+        let out = cp.kfp(&ns, args).run();
+        assert_eq!(out.code, *code, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr, "", "{args:?}");
+        assert_eq!(&out.stdout, before, "{args:?}");
+    }
+}

@@ -3,10 +3,12 @@
 //! deleted, and a prune cut off by the fault proxy then finished by a rerun.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::proxy::{Mode, Proxy};
 use crate::support::{
-    ControlPlane, Namespaces, Output, next_second, pipeline_manifest, shared_data, version_manifest,
+    ControlPlane, Namespaces, Output, crds_dir, next_second, pipeline_manifest, repo, shared_data,
+    version_manifest,
 };
 
 /// A failed prune: faults' shape (one `error:` line naming `text`, at most one hint, after the
@@ -329,4 +331,220 @@ fn a_prune_cut_off_midway_deleted_a_subset_and_a_rerun_finishes_it() {
         assert_eq!(remaining(cp, &ns.local, &name).len(), 1);
     }
     assert!(cut_runs >= 2, "only {cut_runs} runs were cut");
+}
+
+/// A control plane serving KFP's pipeline CRDs but not its ScheduledWorkflow CRD (a cluster where
+/// KFP's recurring runs are not installed). Its own, so no other test loses the CRD.
+fn without_scheduled_workflows() -> &'static ControlPlane {
+    static CP: OnceLock<ControlPlane> = OnceLock::new();
+    CP.get_or_init(|| {
+        let dir = repo()
+            .join("target/e2e")
+            .join(format!("no-swf-crds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("crd dir");
+        for file in [
+            "pipelines.kubeflow.org_pipelines.yaml",
+            "pipelines.kubeflow.org_pipelineversions.yaml",
+        ] {
+            std::fs::copy(crds_dir().join(file), dir.join(file)).expect("copy crd");
+        }
+        ControlPlane::start_with(&dir, &[])
+    })
+}
+
+/// Replaces the AGE cells of the plan's tables (the only part that varies with time) by `[..]`,
+/// keeping the rest byte for byte: the column is cut where the header puts AGE and ACTION.
+fn ages_masked(text: &str) -> String {
+    let mut out = String::new();
+    let mut columns: Option<(usize, usize)> = None;
+    for line in text.lines() {
+        if line.starts_with("VERSION ") {
+            columns = line.find(" AGE ").zip(line.find(" ACTION "));
+            out.push_str(line);
+        } else if let Some((age, action)) = columns.filter(|_| !line.starts_with("Pipeline ")) {
+            let cell = line.get(age + 1..action + 1).unwrap_or_default();
+            assert!(
+                cell.trim().chars().next().is_some_and(|c| c.is_ascii_digit()),
+                "no age in {line:?}"
+            );
+            out.push_str(&format!("{}[..]{}", &line[..age + 1], &line[action + 1..]));
+        } else {
+            columns = None;
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn without_kfps_scheduled_workflow_crd_prune_refuses_unless_told_to_skip_the_check() {
+    let cp = without_scheduled_workflows();
+    let ns = cp.namespaces("prune-no-swf");
+    seed_train(cp, &ns);
+    let refused = cp.kfp(&ns, &["prune", "train", "--keep", "5", "--yes"]).run();
+    assert_eq!(
+        (refused.code, refused.stdout.as_str(), refused.stderr.as_str()),
+        (
+            2,
+            "",
+            "error: cannot tell which versions recurring runs use: the server does not serve scheduledworkflows.kubeflow.org/v1beta1 (KFP's ScheduledWorkflow CRD is not installed); nothing was deleted\n\
+             hint: if this cluster runs no KFP recurring runs, pass --skip-schedule-check to delete without that check\n"
+        )
+    );
+    // A server dry run deletes too, as far as the server is concerned: refused the same way.
+    let dry = cp
+        .kfp(&ns, &["prune", "train", "--keep", "5", "--dry-run=server"])
+        .run();
+    assert_eq!((dry.code, dry.stderr.as_str()), (2, refused.stderr.as_str()));
+    assert_eq!(remaining(cp, &ns.local, "train").len(), 7);
+
+    // A client dry run shows the plan with a warning; --skip-schedule-check deletes.
+    let warning = "warning: ScheduledWorkflows were not checked (the server does not serve scheduledworkflows.kubeflow.org/v1beta1 (KFP's ScheduledWorkflow CRD is not installed)): a version a recurring run uses may be in the plan\n";
+    let plan = format!(
+        "{warning}Pipeline {}/train: 7 versions, 2 to delete, 5 kept\n\
+         VERSION  AGE  ACTION  WHY\n\
+         v7       [..]keep    latest; newest 5\n\
+         v6       [..]keep    newest 5\n\
+         v5       [..]keep    newest 5\n\
+         v4       [..]keep    newest 5\n\
+         v3       [..]keep    newest 5\n\
+         v2       [..]delete\n\
+         v1       [..]delete\n",
+        ns.local
+    );
+    let out = cp.kfp(&ns, &["prune", "train", "--keep", "5", "--dry-run"]).ok();
+    assert_eq!(ages_masked(&out.stderr), plan);
+    assert_eq!(
+        out.stdout,
+        "pipelineversion.pipelines.kubeflow.org/train-v2 deleted (dry run)\n\
+         pipelineversion.pipelines.kubeflow.org/train-v1 deleted (dry run)\n"
+    );
+    let out = cp
+        .kfp(
+            &ns,
+            &["prune", "train", "--keep", "5", "--skip-schedule-check", "--yes"],
+        )
+        .ok();
+    assert_eq!(ages_masked(&out.stderr), plan);
+    assert_pruned(
+        cp,
+        &ns.local,
+        &out,
+        &["train-v2", "train-v1"],
+        &["train-v3", "train-v4", "train-v5", "train-v6", "train-v7"],
+    );
+}
+
+/// `train` in `namespace` with versions `v1…vN` a second apart, oldest first, created by the plugin
+/// (labelled as KFP's webhook labels them).
+fn create_in_order(cp: &ControlPlane, ns: &Namespaces, namespace: &str, pipeline: &str, count: usize) {
+    for i in 1..=count {
+        next_second();
+        cp.kfp(
+            ns,
+            &[
+                "create",
+                pipeline,
+                "--version",
+                &format!("v{i}"),
+                "--allow-duplicate",
+                "-f",
+                &shared_data("pipelines/variants/train_v1.yaml")
+                    .display()
+                    .to_string(),
+            ],
+        )
+        .namespace(namespace)
+        .ok();
+    }
+}
+
+#[test]
+fn prune_all_plans_and_deletes_every_pipeline_of_the_namespace_only() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("prune-all");
+    create_in_order(cp, &ns, &ns.local, "train", 3);
+    create_in_order(cp, &ns, &ns.local, "eval", 2);
+    cp.create(&ns.local, &pipeline_manifest("empty", "no versions"));
+    // The shared namespace's pipeline is no business of --all.
+    create_in_order(cp, &ns, &ns.shared, "train", 3);
+    let shared_before = cp.kfp_objects(&ns.shared);
+    let local = &ns.local;
+    let plan = format!(
+        "Pipeline {local}/empty: 0 versions, 0 to delete, 0 kept\n\
+         Pipeline {local}/eval: 2 versions, 1 to delete, 1 kept\n\
+         VERSION  AGE  ACTION  WHY\n\
+         v2       [..]keep    latest; newest 1\n\
+         v1       [..]delete\n\
+         Pipeline {local}/train: 3 versions, 2 to delete, 1 kept\n\
+         VERSION  AGE  ACTION  WHY\n\
+         v3       [..]keep    latest; newest 1\n\
+         v2       [..]delete\n\
+         v1       [..]delete\n"
+    );
+    let deleted = |suffix: &str| {
+        format!(
+            "pipelineversion.pipelines.kubeflow.org/eval-v1 deleted{suffix}\n\
+             pipelineversion.pipelines.kubeflow.org/train-v2 deleted{suffix}\n\
+             pipelineversion.pipelines.kubeflow.org/train-v1 deleted{suffix}\n"
+        )
+    };
+    let before = cp.kfp_objects(local);
+    let dry = cp.kfp(&ns, &["prune", "--all", "--keep", "1", "--dry-run"]).ok();
+    assert_eq!(ages_masked(&dry.stderr), plan);
+    assert_eq!(dry.stdout, deleted(" (dry run)"));
+    // A server dry run: the server checks each delete and keeps everything.
+    let server = cp
+        .kfp(&ns, &["prune", "--all", "--keep", "1", "--dry-run=server"])
+        .ok();
+    assert_eq!(ages_masked(&server.stderr), plan);
+    assert_eq!(server.stdout, deleted(" (server dry run)"));
+    assert_eq!(cp.kfp_objects(local), before);
+
+    let out = cp.kfp(&ns, &["prune", "--all", "--keep", "1", "--yes"]).ok();
+    assert_eq!(ages_masked(&out.stderr), plan);
+    assert_eq!(out.stdout, deleted(""));
+    assert_eq!(remaining(cp, local, "train"), ["train-v3"]);
+    assert_eq!(remaining(cp, local, "eval"), ["eval-v2"]);
+    assert_eq!(cp.kfp_objects(&ns.shared), shared_before);
+    let again = cp.kfp(&ns, &["prune", "--all", "--keep", "1", "--yes"]).ok();
+    assert_eq!(again.stdout, "");
+    assert!(again.stderr.ends_with("Nothing to delete.\n"), "{}", again.stderr);
+}
+
+#[test]
+fn a_server_dry_run_of_prune_deletes_nothing_and_says_so_as_kubectl() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("prune-server-dry");
+    seed_train(cp, &ns);
+    let before = cp.get_json(&ns.local, PV);
+    let out = cp
+        .kfp(
+            &ns,
+            &[
+                "prune",
+                "train",
+                "--keep",
+                "4",
+                "--protect-tag",
+                "none",
+                "--dry-run=server",
+            ],
+        )
+        .ok();
+    assert_eq!(
+        out.stdout,
+        "pipelineversion.pipelines.kubeflow.org/train-v3 deleted (server dry run)\n\
+         pipelineversion.pipelines.kubeflow.org/train-v2 deleted (server dry run)\n\
+         pipelineversion.pipelines.kubeflow.org/train-v1 deleted (server dry run)\n"
+    );
+    assert!(!out.stderr.contains("Delete 3 versions?"), "{}", out.stderr);
+    // Not one object changed (the resourceVersions are the same).
+    assert_eq!(cp.get_json(&ns.local, PV)["items"], before["items"]);
+    // The viewer is refused before the server is asked, as for a real prune.
+    cp.kfp(&ns, &["prune", "train", "--keep", "4", "--dry-run=server"])
+        .context("viewer")
+        .run()
+        .assert_error("cannot delete pipelineversions in namespace");
 }

@@ -371,7 +371,13 @@ impl Output {
             "expected exit 2, got {}: stdout {:?} stderr {:?}",
             self.code, self.stdout, self.stderr
         );
-        assert!(self.stderr.starts_with("error: "), "stderr: {:?}", self.stderr);
+        // Warnings (e.g. about the version acted on) come first, as kubectl prints them.
+        let first_other = self.stderr.lines().find(|l| !l.starts_with("warning: "));
+        assert!(
+            first_other.is_some_and(|l| l.starts_with("error: ")),
+            "stderr: {:?}",
+            self.stderr
+        );
         assert!(
             self.stderr.contains(contains),
             "stderr {:?} lacks {contains:?}",

@@ -411,3 +411,42 @@ fn move_takes_the_tag_from_every_other_version_and_a_cut_move_is_finished_by_a_r
     }
     assert!(failed >= 3, "only {failed} cut runs failed");
 }
+
+#[test]
+fn server_dry_run_of_a_move_changes_nothing_and_prints_kubectls_lines() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("tag-move-dry");
+    seed_in_order(cp, &ns, "train", &["v1", "v2", "v3"]);
+    for version in ["v1", "v2"] {
+        cp.kfp(&ns, &["tag", &format!("train@{version}"), "stage=production"])
+            .ok();
+    }
+    let before = cp.get_json(&ns.local, PV)["items"].clone();
+    for (flag, suffix) in [
+        ("--dry-run=server", "server dry run"),
+        ("--dry-run=client", "dry run"),
+    ] {
+        let out = cp
+            .kfp(&ns, &["tag", "train@v3", "stage=production", "--move", flag])
+            .ok();
+        assert_eq!(
+            out.stdout,
+            format!(
+                "pipelineversion.pipelines.kubeflow.org/train-v3 tagged ({suffix})\n\
+                 pipelineversion.pipelines.kubeflow.org/train-v2 untagged ({suffix})\n\
+                 pipelineversion.pipelines.kubeflow.org/train-v1 untagged ({suffix})\n"
+            ),
+            "{flag}: {}",
+            out.stderr
+        );
+        // Not one object changed: same tags, same resourceVersions.
+        assert_eq!(cp.get_json(&ns.local, PV)["items"], before, "{flag}");
+    }
+    // The server checks what it is sent: a viewer's server dry run is refused, nothing changes.
+    cp.kfp(&ns, &["tag", "train@v3", "stage=production", "--dry-run=server"])
+        .context("viewer")
+        .run()
+        .assert_error("cannot update pipelineversion \"train-v3\"");
+    assert_eq!(cp.get_json(&ns.local, PV)["items"], before);
+    assert_eq!(carriers(cp, &ns.local, "train"), ["train-v1", "train-v2"]);
+}

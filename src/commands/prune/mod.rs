@@ -46,14 +46,12 @@ pub async fn run(session: &Session, args: &PruneArgs, printer: &Printer) -> Resu
         }
     }
     let findings = protections::collect(session, &namespaces, !args.include_sources).await?;
-    if let Some(Schedules::Unknown(why)) = &findings.schedules {
+    if let Some((why, hint)) = findings.schedules.as_ref().and_then(Schedules::unknown) {
         if deleting && !args.skip_schedule_check {
             return Err(UserError::new(format!(
                 "cannot tell which versions recurring runs use: {why}; nothing was deleted"
             ))
-            .with_hint(
-                "ask for read access to scheduledworkflows.kubeflow.org, or pass --skip-schedule-check to delete without that check",
-            )
+            .with_hint(hint)
             .into());
         }
         printer.warn(&format!(

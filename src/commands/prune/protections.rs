@@ -22,6 +22,27 @@ pub enum Schedules {
     Checked,
     /// Not readable: why, as a sentence.
     Unknown(String),
+    /// Not served: KFP's ScheduledWorkflow CRD is not installed.
+    Unserved,
+}
+
+impl Schedules {
+    /// Why they could not be checked, and the hint for a refusal; None when they were.
+    pub fn unknown(&self) -> Option<(String, String)> {
+        const SKIP: &str = "pass --skip-schedule-check to delete without that check";
+        match self {
+            Schedules::Checked => None,
+            Schedules::Unknown(why) => Some((
+                why.clone(),
+                format!("ask for read access to scheduledworkflows.kubeflow.org, or {SKIP}"),
+            )),
+            // Nothing to ask for: where KFP's recurring runs are not installed there is none.
+            Schedules::Unserved => Some((
+                "the server does not serve scheduledworkflows.kubeflow.org/v1beta1 (KFP's ScheduledWorkflow CRD is not installed)".to_string(),
+                format!("if this cluster runs no KFP recurring runs, {SKIP}"),
+            )),
+        }
+    }
 }
 
 /// What was found, and what the user should be told about its limits.
@@ -76,14 +97,7 @@ async fn read_schedules(session: &Session, namespaces: &[String]) -> Result<(Use
             return Ok((uses, Schedules::Checked, Vec::new()));
         }
         Err(err) if is_unserved(&err) => {
-            return Ok((
-                uses,
-                Schedules::Unknown(
-                    "the server does not serve scheduledworkflows.kubeflow.org/v1beta1 (KFP's ScheduledWorkflow CRD is not installed)"
-                        .to_string(),
-                ),
-                Vec::new(),
-            ));
+            return Ok((uses, Schedules::Unserved, Vec::new()));
         }
         Err(err) if is_forbidden(&err) => {}
         Err(err) => {
