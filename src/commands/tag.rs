@@ -226,10 +226,108 @@ pub async fn run(session: &Session, args: &TagArgs, printer: &Printer) -> Result
         if !as_lines {
             print(&outcomes, args.output, args.dry_run, printer)?;
         }
+        if failure.is_none() && args.dry_run == DryRun::None && !interrupt::requested() {
+            check_moved(
+                session,
+                &resolved,
+                outcomes[0].version(),
+                &edit.set,
+                args,
+                printer,
+            )
+            .await;
+        }
         return failure.map_or(Ok(ExitStatus::Success), Err);
     }
     print(&outcomes, args.output, args.dry_run, printer)?;
     Ok(ExitStatus::Success)
+}
+
+/// What a consistent read after a `--move` shows of one moved tag, when concurrent moves left it
+/// anywhere but on the target alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsettled {
+    /// `KEY=VALUE`.
+    pub tag: String,
+    /// Every version carrying it now (the target too, if it still does), newest first.
+    pub carriers: Vec<String>,
+    /// The target lost it: a concurrent move took it after this one set it.
+    pub target_lost: bool,
+}
+
+/// The moved tags that `versions` (read after the removals) show on another version than the
+/// target, or not on the target: each move's own writes landed, but another move listed the
+/// versions before this one's tag was set, or took it after.
+pub fn unsettled(
+    target_uid: Option<&str>,
+    moved: &BTreeMap<String, String>,
+    versions: &[crate::resources::VersionSummary],
+) -> Vec<Unsettled> {
+    let is_target = |v: &crate::resources::VersionSummary| v.uid.is_some() && v.uid.as_deref() == target_uid;
+    moved
+        .iter()
+        .filter_map(|(key, value)| {
+            let carrying: Vec<_> = versions.iter().filter(|v| v.has_tag(key, Some(value))).collect();
+            let target_lost = !carrying.iter().any(|v| is_target(v));
+            let others = carrying.iter().any(|v| !is_target(v));
+            (target_lost || others).then(|| Unsettled {
+                tag: format!("{key}={value}"),
+                carriers: carrying.iter().map(|v| v.name.clone()).collect(),
+                target_lost,
+            })
+        })
+        .collect()
+}
+
+impl Unsettled {
+    /// The one warning line (without `warning: `) for `target`, moved with `reference`.
+    pub fn warning(&self, target: &str, reference: &str) -> String {
+        let now = match self.carriers.as_slice() {
+            [] => "no version".to_string(),
+            names => names.join(", "),
+        };
+        let lost = if self.target_lost {
+            format!(" (not on {target})")
+        } else {
+            String::new()
+        };
+        format!(
+            "a concurrent tag --move moved {tag} meanwhile: it is now on {now}{lost}; to settle it, run \"kubectl kfp tag {reference} {tag} --move\" again while no other move runs",
+            tag = self.tag
+        )
+    }
+}
+
+/// After a move's removals, reads the pipeline's versions consistently (pages without a
+/// resourceVersion: etcd quorum, or a cache proven current, so every concurrent move's finished
+/// write is in it) and warns, one line per moved tag, when the tag is not on the target alone.
+/// Each write landed, so this only warns: settling needs the moves to run one after another.
+async fn check_moved(
+    session: &Session,
+    resolved: &resolve::ResolvedPipeline,
+    target: &PipelineVersion,
+    moved: &BTreeMap<String, String>,
+    args: &TagArgs,
+    printer: &Printer,
+) {
+    let read = resolve::versions_of(
+        session,
+        &resolved.namespace,
+        &resolved.pipeline,
+        None,
+        Paging::Chunks(resolve::DEFAULT_CHUNK_SIZE),
+    )
+    .await;
+    match read {
+        Ok(versions) => {
+            for found in unsettled(target.metadata.uid.as_deref(), moved, &versions) {
+                printer.warn(&found.warning(&target.name_any(), &args.reference));
+            }
+        }
+        Err(err) => printer.warn(&format!(
+            "the tags were moved, but reading the versions again to check that no concurrent tag --move moved them too failed: {err}"
+        )),
+    }
 }
 
 /// Applies `edit` to `version` with PUT and its resourceVersion; on a conflict re-reads it and
@@ -482,6 +580,84 @@ mod tests {
                 ("team=ml".to_string(), "tag of v2".to_string()),
             ]
         );
+    }
+
+    fn summary(name: &str, tags: &[(&str, &str)]) -> crate::resources::VersionSummary {
+        let mut v = crate::resources::VersionSummary {
+            name: format!("train-{name}"),
+            uid: Some(format!("uid-{name}")),
+            ..Default::default()
+        };
+        v.tags = tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        v
+    }
+
+    #[test]
+    fn a_move_alone_on_its_target_is_settled() {
+        let moved = BTreeMap::from([("stage".into(), "production".into())]);
+        let versions = [
+            summary("v3", &[("stage", "staging")]),
+            summary("v2", &[("stage", "production"), ("owner", "a")]),
+            summary("v1", &[("owner", "production")]),
+        ];
+        assert_eq!(unsettled(Some("uid-v2"), &moved, &versions), []);
+    }
+
+    #[test]
+    fn other_carriers_or_a_lost_target_are_named_in_one_warning() {
+        let moved = BTreeMap::from([("stage".into(), "production".into())]);
+        let versions = [
+            summary("v3", &[("stage", "production")]),
+            summary("v2", &[("stage", "production")]),
+            summary("v1", &[]),
+        ];
+        // Another move's tag landed after this one listed: both carry it.
+        let found = unsettled(Some("uid-v2"), &moved, &versions);
+        assert_eq!(
+            found,
+            [Unsettled {
+                tag: "stage=production".into(),
+                carriers: vec!["train-v3".into(), "train-v2".into()],
+                target_lost: false,
+            }]
+        );
+        assert_eq!(
+            found[0].warning("train-v2", "train@v2"),
+            "a concurrent tag --move moved stage=production meanwhile: it is now on train-v3, train-v2; to settle it, run \"kubectl kfp tag train@v2 stage=production --move\" again while no other move runs"
+        );
+        // Another move took it from the target after this one set it.
+        let found = unsettled(Some("uid-v1"), &moved, &versions);
+        assert!(found[0].target_lost);
+        assert!(
+            found[0]
+                .warning("train-v1", "train@v1")
+                .contains("it is now on train-v3, train-v2 (not on train-v1);"),
+            "{found:?}"
+        );
+        // Two moves took each other's: nobody carries it, which is said too.
+        let found = unsettled(Some("uid-v1"), &moved, &[summary("v1", &[]), summary("v2", &[])]);
+        assert!(
+            found[0]
+                .warning("train-v1", "train@v1")
+                .contains("it is now on no version (not on train-v1);")
+        );
+    }
+
+    #[test]
+    fn each_moved_tag_is_checked_and_a_missing_uid_never_matches() {
+        let moved = BTreeMap::from([("a".into(), "1".into()), ("b".into(), "2".into())]);
+        let versions = [
+            summary("v2", &[("a", "1")]),
+            summary("v1", &[("a", "1"), ("b", "2")]),
+        ];
+        let tags: Vec<String> = unsettled(Some("uid-v1"), &moved, &versions)
+            .into_iter()
+            .map(|u| u.tag)
+            .collect();
+        assert_eq!(tags, ["a=1"]);
+        let mut anonymous = summary("v1", &[("a", "1"), ("b", "2")]);
+        anonymous.uid = None;
+        assert_eq!(unsettled(None, &moved, &[anonymous]).len(), 2);
     }
 
     #[test]

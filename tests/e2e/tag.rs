@@ -450,3 +450,98 @@ fn server_dry_run_of_a_move_changes_nothing_and_prints_kubectls_lines() {
     assert_eq!(cp.get_json(&ns.local, PV)["items"], before);
     assert_eq!(carriers(cp, &ns.local, "train"), ["train-v1", "train-v2"]);
 }
+
+#[test]
+fn sixteen_concurrent_moves_lose_no_tag_and_warn_when_more_than_one_version_keeps_it() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("tag-move-concurrent");
+    let names: Vec<String> = (1..=16).map(|i| format!("v{i}")).collect();
+    seed_in_order(
+        cp,
+        &ns,
+        "train",
+        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let owners = (1..=16)
+        .map(|i| vec!["tag".into(), format!("train@v{i}"), format!("owner=team{i}")])
+        .collect();
+    for out in at_once(&ns, owners) {
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let moves = (1..=16)
+        .map(|i| {
+            vec![
+                "tag".into(),
+                format!("train@v{i}"),
+                "stage=production".into(),
+                "--move".into(),
+            ]
+        })
+        .collect();
+    let outs = at_once(&ns, moves);
+    let warning = "warning: a concurrent tag --move moved stage=production meanwhile: it is now on ";
+    let mut warnings = Vec::new();
+    for (i, out) in (1..).zip(&outs) {
+        assert!(!out.stderr.contains("exists with different content"), "{out:?}");
+        if out.code == 0 {
+            assert!(
+                out.stdout.starts_with(&format!(
+                    "pipelineversion.pipelines.kubeflow.org/train-v{i} tagged\n"
+                )),
+                "{out:?}"
+            );
+        } else {
+            out.assert_error("pipelineversion");
+            let errors = out.stderr.lines().filter(|l| l.starts_with("error: "));
+            assert_eq!(errors.count(), 1, "{out:?}");
+        }
+        let settle = format!(
+            "; to settle it, run \"kubectl kfp tag train@v{i} stage=production --move\" again while no other move runs"
+        );
+        for line in out.stderr.lines().filter(|l| l.starts_with(warning)) {
+            assert!(line.ends_with(&settle), "{line}");
+            warnings.push(line.to_string());
+        }
+    }
+    // No lost update: every version keeps the tag set on it before.
+    for i in 1..=16 {
+        assert_eq!(
+            tags(cp, &ns.local, &format!("train-v{i}")).get("owner"),
+            Some(&format!("team{i}")),
+            "train-v{i}"
+        );
+    }
+    let left = carriers(cp, &ns.local, "train");
+    assert!(
+        !left.is_empty(),
+        "every move took the tag from every other: {outs:?}"
+    );
+    if left.len() > 1 {
+        assert!(!warnings.is_empty(), "{left:?} carry it, silently: {outs:?}");
+        // Of any two versions left with it, the move whose check came later saw both (a
+        // consistent read after each one's tag was set): each is named in some warning.
+        if outs.iter().all(|o| o.code == 0) {
+            for name in &left {
+                assert!(
+                    warnings
+                        .iter()
+                        .any(|w| w.split([' ', ',', ';']).any(|word| word == name)),
+                    "{name} of {left:?} named in no warning: {warnings:#?}"
+                );
+            }
+        }
+    }
+
+    // One move alone settles it.
+    let out = cp
+        .kfp(&ns, &["tag", "train@v7", "stage=production", "--move"])
+        .ok();
+    assert!(!out.stderr.contains("a concurrent tag --move"), "{}", out.stderr);
+    assert_eq!(carriers(cp, &ns.local, "train"), ["train-v7"]);
+    for i in 1..=16 {
+        assert_eq!(
+            tags(cp, &ns.local, &format!("train-v{i}"))["owner"],
+            format!("team{i}")
+        );
+    }
+}
