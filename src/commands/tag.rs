@@ -227,15 +227,7 @@ pub async fn run(session: &Session, args: &TagArgs, printer: &Printer) -> Result
             print(&outcomes, args.output, args.dry_run, printer)?;
         }
         if failure.is_none() && args.dry_run == DryRun::None && !interrupt::requested() {
-            check_moved(
-                session,
-                &resolved,
-                outcomes[0].version(),
-                &edit.set,
-                args,
-                printer,
-            )
-            .await;
+            check_moved(session, &resolved, outcomes[0].version(), &edit.set, printer).await;
         }
         return failure.map_or(Ok(ExitStatus::Success), Err);
     }
@@ -307,7 +299,6 @@ async fn check_moved(
     resolved: &resolve::ResolvedPipeline,
     target: &PipelineVersion,
     moved: &BTreeMap<String, String>,
-    args: &TagArgs,
     printer: &Printer,
 ) {
     let read = resolve::versions_of(
@@ -321,7 +312,14 @@ async fn check_moved(
     match read {
         Ok(versions) => {
             for found in unsettled(target.metadata.uid.as_deref(), moved, &versions) {
-                printer.warn(&found.warning(&target.name_any(), &args.reference));
+                // The version by name, not as typed: `@latest` or a tag may pick another now.
+                let reference = format!(
+                    "{}/{}@{}",
+                    resolved.namespace,
+                    resolved.pipeline.name_any(),
+                    target.version_name()
+                );
+                printer.warn(&found.warning(&target.name_any(), &reference));
             }
         }
         Err(err) => printer.warn(&format!(
@@ -622,8 +620,8 @@ mod tests {
             }]
         );
         assert_eq!(
-            found[0].warning("train-v2", "train@v2"),
-            "a concurrent tag --move moved stage=production meanwhile: it is now on train-v3, train-v2; to settle it, run \"kubectl kfp tag train@v2 stage=production --move\" again while no other move runs"
+            found[0].warning("train-v2", "team-a/train@v2"),
+            "a concurrent tag --move moved stage=production meanwhile: it is now on train-v3, train-v2; to settle it, run \"kubectl kfp tag team-a/train@v2 stage=production --move\" again while no other move runs"
         );
         // Another move took it from the target after this one set it.
         let found = unsettled(Some("uid-v1"), &moved, &versions);

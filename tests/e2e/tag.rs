@@ -496,7 +496,8 @@ fn sixteen_concurrent_moves_lose_no_tag_and_warn_when_more_than_one_version_keep
             assert_eq!(errors.count(), 1, "{out:?}");
         }
         let settle = format!(
-            "; to settle it, run \"kubectl kfp tag train@v{i} stage=production --move\" again while no other move runs"
+            "; to settle it, run \"kubectl kfp tag {}/train@v{i} stage=production --move\" again while no other move runs",
+            ns.local
         );
         for line in out.stderr.lines().filter(|l| l.starts_with(warning)) {
             assert!(line.ends_with(&settle), "{line}");
