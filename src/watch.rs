@@ -200,6 +200,8 @@ async fn watch(
             *streaming = false;
             return Ok(None);
         }
+        // A server starting up (after a restart) answers 503 until its APIs are installed.
+        Err(err) if unavailable(&err) => return Err(Failed::Retry(err, from.map(str::to_string))),
         Err(err @ kube::Error::Api(_)) => return Err(Failed::Fatal(err)),
         Err(err) => return Err(Failed::Retry(err, from.map(str::to_string))),
     };
@@ -214,7 +216,10 @@ async fn watch(
             Ok(Some(event)) => event,
             // The server ended the watch (its timeout) or the connection closed: resume. A list
             // cut short is started again.
-            Ok(None) => return Ok(if in_listing { None } else { last }),
+            Ok(None) => {
+                tracing::debug!("watch of {} ended by the server: watching again", target.path());
+                return Ok(if in_listing { None } else { last });
+            }
             Err(err) => return Err(Failed::Retry(err, if in_listing { None } else { last })),
         };
         match event {
@@ -268,6 +273,11 @@ async fn watch(
     }
 }
 
+/// An answer saying the server cannot serve now but may soon (kube's retries ran out first).
+fn unavailable(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(status) if matches!(status.code, 429 | 500 | 502 | 503 | 504))
+}
+
 fn changed(
     tx: &UnboundedSender<Report>,
     source: usize,
@@ -294,6 +304,7 @@ async fn list(session: &Session, target: &Target, tx: &UnboundedSender<Report>) 
             .map_err(|err| Failed::Fatal(kube::Error::BuildRequest(err)))?;
         let page: ObjectList<Value> = match session.client.request(request).await {
             Ok(page) => page,
+            Err(err) if unavailable(&err) => return Err(Failed::Retry(err, None)),
             Err(err @ kube::Error::Api(_)) => return Err(Failed::Fatal(err)),
             Err(err) => return Err(Failed::Retry(err, None)),
         };
@@ -574,6 +585,16 @@ mod tests {
                 .changed(0, ChangeKind::Deleted, object("z", "9", "13"), all)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_server_starting_up_is_waited_for_and_a_refusal_is_not() {
+        let status =
+            |code: u16| kube::Error::Api(kube::core::Status::failure("x", "y").with_code(code).boxed());
+        assert!(unavailable(&status(503)));
+        assert!(unavailable(&status(429)));
+        assert!(!unavailable(&status(403)));
+        assert!(!unavailable(&status(410)));
     }
 
     #[test]

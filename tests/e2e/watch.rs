@@ -456,3 +456,20 @@ fn compaction_forces_a_relist_without_repeated_rows() {
         "no relist after 410 Gone:\n{stderr}"
     );
 }
+
+#[test]
+fn watch_resumes_after_the_server_restarted() {
+    // Its own control plane: the restart must not disturb other tests.
+    static CP: OnceLock<ControlPlane> = OnceLock::new();
+    let cp = CP.get_or_init(|| ControlPlane::start_with(&crds_dir(), &[]));
+    let ns = cp.namespaces("watch-restart");
+    let mut watching = start(cp, &ns, &cp.kubeconfig, &["list", "train", "-w", "-v", "4"]);
+    cp.restart_apiserver();
+    add_version(cp, &ns, "v3");
+    // Exactly the new row: neither the resumed watch nor a relist repeats v1 or v2.
+    assert_eq!(rows(&watching.next(1)), [v("v3", true)]);
+    let (code, rest, stderr) = watching.interrupt();
+    assert_eq!((code, rest), (130, vec![]), "{stderr}");
+    // The restart did reach the watch: it ended and was taken up again.
+    assert!(stderr.contains("ended by the server: watching again"), "{stderr}");
+}
