@@ -186,6 +186,23 @@ fn watch_only_with_request_timeout_ends_cleanly() {
         .kfp(&ns, &["list", "--watch-only", "--request-timeout", "2s"])
         .ok();
     assert_eq!(out.stdout, "");
+    // A shared namespace the user may not watch degrades to a warning, as the list does.
+    let out = cp
+        .kfp(&ns, &["list", "-w", "--request-timeout", "2s"])
+        .context("outsider")
+        .namespace(&ns.other)
+        .ok();
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        (
+            "",
+            format!(
+                "warning: cannot watch pipelines in shared namespace {:?}: forbidden; showing namespace {:?} only\nNo pipelines found in namespace {} (shared namespace: {}); watching for new ones.\n",
+                ns.shared, ns.other, ns.other, ns.shared
+            )
+            .as_str()
+        )
+    );
 }
 
 #[test]
@@ -472,4 +489,51 @@ fn watch_resumes_after_the_server_restarted() {
     assert_eq!((code, rest), (130, vec![]), "{stderr}");
     // The restart did reach the watch: it ended and was taken up again.
     assert!(stderr.contains("ended by the server: watching again"), "{stderr}");
+}
+
+#[test]
+fn overview_watch_relists_after_compaction_without_repeated_rows() {
+    let cp = compacting();
+    let ns = cp.namespaces("watch-overview-410");
+    cp.seed(&ns.local, "train", &["v1"]);
+    cp.seed(&ns.shared, "eval", &["v1"]);
+    let proxy = Proxy::start(&cp.kubeconfig);
+    let kubeconfig = proxy.kubeconfig(&cp.kubeconfig, &cp.dir);
+    let command = watch_command(cp, &ns, &kubeconfig, &["list", "-w", "-v", "4"]);
+    let mut watching = Watching::start(command, &cp.dir);
+    assert_eq!(watching.next(3).len(), 3);
+    proxy.set(Mode::Refuse);
+    proxy.cut_open_connections();
+    next_second();
+    add_version(cp, &ns, "v2");
+    // More writes and a few compactions, so the watches' resourceVersions are gone from etcd.
+    for tag in 0..3 {
+        cp.kubectl(
+            "admin",
+            &[
+                "patch",
+                PV,
+                "train-v2",
+                "-n",
+                &ns.local,
+                "--type=merge",
+                "-p",
+                &format!(r#"{{"spec":{{"tags":{{"n":"{tag}"}}}}}}"#),
+            ],
+            None,
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    proxy.set(Mode::Pass);
+    // The relist changes train's row only; eval, unchanged, is not printed again.
+    assert_eq!(
+        overview_cells(&watching.next(1)[0]),
+        overview_row("train", &ns.local, 2, "v2")
+    );
+    let (code, rest, stderr) = watching.interrupt();
+    assert_eq!((code, rest), (130, vec![]), "{stderr}");
+    assert!(
+        stderr.contains("expired (410 Gone): listing again"),
+        "no relist after 410 Gone:\n{stderr}"
+    );
 }
