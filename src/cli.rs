@@ -152,12 +152,13 @@ pub struct ListArgs {
     /// Sort order (default: name for pipelines, newest first for versions).
     #[arg(long, value_enum)]
     pub sort_by: Option<SortBy>,
-    /// After listing the versions, print a row (or object) per version created, changed or
-    /// deleted, until interrupted (or --request-timeout passes).
-    #[arg(short = 'w', long, requires = "reference")]
+    /// After the table, print a row (or object) per change until interrupted (or
+    /// --request-timeout passes): with PIPELINE per version created, changed or deleted;
+    /// without, a pipeline's row again when it or one of its versions changes.
+    #[arg(short = 'w', long)]
     pub watch: bool,
-    /// Like --watch, without printing the versions that exist already.
-    #[arg(long, requires = "reference", conflicts_with = "watch")]
+    /// Like --watch, without printing what exists already.
+    #[arg(long, conflicts_with = "watch")]
     pub watch_only: bool,
     /// Only versions with this tag, KEY=VALUE (repeatable: all must match); with PIPELINE.
     #[arg(long = "tag", value_name = "KEY=VALUE", requires = "reference")]

@@ -1,4 +1,4 @@
-//! Watching versions as `kubectl get -w` does, through what a long watch meets: a dropped
+//! Watching pipelines or versions as `kubectl get -w` does, through what a long watch meets: a dropped
 //! connection or a restarted server (resumed from the last resourceVersion seen; bookmarks keep
 //! it fresh), and `410 Gone` once etcd compacted that revision away (listed again, with only
 //! real differences reported). The watch task reports raw items; [`WatchState`] (pure) decides
@@ -11,12 +11,13 @@ use futures::TryStreamExt;
 use kube::api::{ListParams, ObjectList, WatchEvent, WatchParams};
 use kube::core::Request;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
 use crate::client::{Action, RETRY_WINDOW, Session, explain};
-use crate::resources::VersionSummary;
+use crate::resources::{Pipeline, VersionSummary};
 
 /// What happened to a version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +49,35 @@ pub enum Report {
     Synced(usize),
     /// A change after the set was complete.
     Changed(usize, ChangeKind, Value),
+    /// The source may not be watched (403) and its [`Target::forbidden_ends`] was set.
+    Forbidden(usize),
 }
 
-/// One watch: a namespace's versions matching a label selector.
+/// One watch: a namespace's (or every namespace's) pipelines or versions matching a label
+/// selector.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub source: usize,
-    pub namespace: String,
+    /// Plural resource name: `pipelines` or `pipelineversions`.
+    pub resource: &'static str,
+    /// None: all namespaces.
+    pub namespace: Option<String>,
     pub selector: Option<String>,
+    /// A 403 is reported as [`Report::Forbidden`] and ends the watch, instead of failing it
+    /// (the shared namespace of the overview degrades to a warning, as its list does).
+    pub forbidden_ends: bool,
 }
 
-fn path(namespace: &str) -> String {
-    format!("/apis/pipelines.kubeflow.org/v2beta1/namespaces/{namespace}/pipelineversions")
+impl Target {
+    fn path(&self) -> String {
+        match &self.namespace {
+            Some(namespace) => format!(
+                "/apis/pipelines.kubeflow.org/v2beta1/namespaces/{namespace}/{}",
+                self.resource
+            ),
+            None => format!("/apis/pipelines.kubeflow.org/v2beta1/{}", self.resource),
+        }
+    }
 }
 
 /// Reports `target`'s versions to `tx` until the receiver goes away, `deadline` passes (the
@@ -72,7 +90,7 @@ pub async fn run(
     deadline: Option<Instant>,
     tx: UnboundedSender<Report>,
 ) -> anyhow::Result<()> {
-    let action = Action::new("watch", "pipelineversions", Some(&target.namespace));
+    let action = Action::new("watch", target.resource, target.namespace.as_deref());
     let mut resource_version: Option<String> = None;
     let mut streaming = true;
     let mut failing_since: Option<Instant> = None;
@@ -102,6 +120,10 @@ pub async fn run(
                 failing_since = None;
                 attempt = 0;
             }
+            Err(Failed::Fatal(err)) if target.forbidden_ends && crate::client::is_forbidden(&err) => {
+                let _ = tx.send(Report::Forbidden(target.source));
+                return Ok(());
+            }
             Err(Failed::Fatal(err)) => return Err(explain(err, &action, &session.server)),
             Err(Failed::Retry(err, kept)) => {
                 resource_version = kept;
@@ -113,7 +135,7 @@ pub async fn run(
                 let wait = Duration::from_millis(100 * (1 << attempt.min(5))).min(Duration::from_secs(2));
                 tracing::debug!(
                     "watch of {} ended ({}): again in {} ms",
-                    path(&target.namespace),
+                    target.path(),
                     crate::client::innermost(&err),
                     wait.as_millis()
                 );
@@ -164,16 +186,13 @@ async fn watch(
         let left = deadline.saturating_duration_since(Instant::now());
         params = params.timeout((left.as_secs_f64().ceil() as u32).max(1));
     }
-    let request = Request::new(path(&target.namespace))
+    let request = Request::new(target.path())
         .watch(&params, from.unwrap_or(""))
         .map_err(|err| Failed::Fatal(kube::Error::BuildRequest(err)))?;
     let events = match session.client.request_events::<Value>(request).await {
         Ok(events) => events,
         Err(kube::Error::Api(status)) if status.code == 410 => {
-            tracing::debug!(
-                "watch of {} expired (410 Gone): listing again",
-                path(&target.namespace)
-            );
+            tracing::debug!("watch of {} expired (410 Gone): listing again", target.path());
             return Ok(None);
         }
         // A server that cannot stream lists (WatchList off, before 1.27) rejects the parameters.
@@ -181,6 +200,8 @@ async fn watch(
             *streaming = false;
             return Ok(None);
         }
+        // A server starting up (after a restart) answers 503 until its APIs are installed.
+        Err(err) if unavailable(&err) => return Err(Failed::Retry(err, from.map(str::to_string))),
         Err(err @ kube::Error::Api(_)) => return Err(Failed::Fatal(err)),
         Err(err) => return Err(Failed::Retry(err, from.map(str::to_string))),
     };
@@ -195,7 +216,10 @@ async fn watch(
             Ok(Some(event)) => event,
             // The server ended the watch (its timeout) or the connection closed: resume. A list
             // cut short is started again.
-            Ok(None) => return Ok(if in_listing { None } else { last }),
+            Ok(None) => {
+                tracing::debug!("watch of {} ended by the server: watching again", target.path());
+                return Ok(if in_listing { None } else { last });
+            }
             Err(err) => return Err(Failed::Retry(err, if in_listing { None } else { last })),
         };
         match event {
@@ -233,10 +257,7 @@ async fn watch(
             }
             // 410 Gone: the revision was compacted away; list again.
             WatchEvent::Error(status) if status.code == 410 => {
-                tracing::debug!(
-                    "watch of {} expired (410 Gone): listing again",
-                    path(&target.namespace)
-                );
+                tracing::debug!("watch of {} expired (410 Gone): listing again", target.path());
                 return Ok(None);
             }
             WatchEvent::Error(status) if in_listing => {
@@ -250,6 +271,11 @@ async fn watch(
             WatchEvent::Error(status) => return Err(Failed::Fatal(kube::Error::Api(status))),
         }
     }
+}
+
+/// An answer saying the server cannot serve now but may soon (kube's retries ran out first).
+fn unavailable(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(status) if matches!(status.code, 429 | 500 | 502 | 503 | 504))
 }
 
 fn changed(
@@ -273,11 +299,12 @@ async fn list(session: &Session, target: &Target, tx: &UnboundedSender<Report>) 
     }
     let mut items = Vec::new();
     let version = loop {
-        let request = Request::new(path(&target.namespace))
+        let request = Request::new(target.path())
             .list(&params)
             .map_err(|err| Failed::Fatal(kube::Error::BuildRequest(err)))?;
         let page: ObjectList<Value> = match session.client.request(request).await {
             Ok(page) => page,
+            Err(err) if unavailable(&err) => return Err(Failed::Retry(err, None)),
             Err(err @ kube::Error::Api(_)) => return Err(Failed::Fatal(err)),
             Err(err) => return Err(Failed::Retry(err, None)),
         };
@@ -295,14 +322,31 @@ async fn list(session: &Session, target: &Target, tx: &UnboundedSender<Report>) 
     Ok(version)
 }
 
-/// A version as last seen.
+/// What a watch keeps of each object: read from the object, identified by its UID.
+pub trait Watched: DeserializeOwned + Clone {
+    fn uid(&self) -> Option<String>;
+}
+
+impl Watched for VersionSummary {
+    fn uid(&self) -> Option<String> {
+        self.uid.clone()
+    }
+}
+
+impl Watched for Pipeline {
+    fn uid(&self) -> Option<String> {
+        self.metadata.uid.clone()
+    }
+}
+
+/// An object as last seen.
 #[derive(Debug, Clone)]
-pub struct Known {
+pub struct Known<T> {
     pub source: usize,
     pub resource_version: String,
-    pub summary: VersionSummary,
+    pub summary: T,
     /// The object without its specs, kept only when objects are printed (`-o json|yaml`), for
-    /// versions found deleted by a relist.
+    /// objects found deleted by a relist.
     pub slim: Option<Value>,
     /// The listing that last saw it.
     generation: u64,
@@ -310,26 +354,26 @@ pub struct Known {
 
 /// One change to print.
 #[derive(Debug, Clone)]
-pub struct Change {
+pub struct Change<T = VersionSummary> {
     pub kind: ChangeKind,
-    pub summary: VersionSummary,
+    pub summary: T,
     /// The object as the event carried it (the slim copy for deletions found by a relist).
     pub object: Option<Value>,
 }
 
-/// The versions seen so far and what each report changes about them.
-#[derive(Debug, Default)]
-pub struct WatchState {
-    pub known: HashMap<String, Known>,
+/// The objects seen so far and what each report changes about them.
+#[derive(Debug)]
+pub struct WatchState<T = VersionSummary> {
+    pub known: HashMap<String, Known<T>>,
     generations: HashMap<usize, u64>,
     /// Keep slim copies of objects.
     pub keep_objects: bool,
 }
 
-/// An object as a version summary plus its identity, or None when it cannot be read as one.
-fn read(object: &Value) -> Option<(String, String, VersionSummary)> {
-    let summary = VersionSummary::deserialize(object).ok()?;
-    let uid = summary.uid.clone()?;
+/// An object as a summary plus its identity, or None when it cannot be read as one.
+fn read<T: Watched>(object: &Value) -> Option<(String, String, T)> {
+    let summary = T::deserialize(object).ok()?;
+    let uid = summary.uid()?;
     Some((uid, resource_version_of(object).unwrap_or_default(), summary))
 }
 
@@ -343,11 +387,12 @@ fn slim(object: &Value) -> Value {
     copy
 }
 
-impl WatchState {
-    pub fn new(keep_objects: bool) -> WatchState {
+impl<T: Watched> WatchState<T> {
+    pub fn new(keep_objects: bool) -> WatchState<T> {
         WatchState {
+            known: HashMap::new(),
+            generations: HashMap::new(),
             keep_objects,
-            ..WatchState::default()
         }
     }
 
@@ -358,14 +403,9 @@ impl WatchState {
 
     /// One object of a listing: a change only when it is new or differs from what was seen
     /// (a relist after 410 repeats what is already known). `member` says whether it belongs
-    /// to the watched pipeline.
-    pub fn listed(
-        &mut self,
-        source: usize,
-        object: Value,
-        member: impl Fn(&VersionSummary) -> bool,
-    ) -> Option<Change> {
-        let (uid, rv, summary) = read(&object)?;
+    /// to what is watched.
+    pub fn listed(&mut self, source: usize, object: Value, member: impl Fn(&T) -> bool) -> Option<Change<T>> {
+        let (uid, rv, summary) = read::<T>(&object)?;
         if !member(&summary) {
             return None;
         }
@@ -373,7 +413,7 @@ impl WatchState {
     }
 
     /// The listing of `source` is complete: what it did not contain was deleted meanwhile.
-    pub fn synced(&mut self, source: usize) -> Vec<Change> {
+    pub fn synced(&mut self, source: usize) -> Vec<Change<T>> {
         let generation = self.generation(source);
         let gone: Vec<String> = self
             .known
@@ -391,16 +431,16 @@ impl WatchState {
             .collect()
     }
 
-    /// A live change. A version that stops belonging to the pipeline reads as deleted; an
-    /// event repeating the known resourceVersion is dropped.
+    /// A live change. An object that stops being a member reads as deleted; an event
+    /// repeating the known resourceVersion is dropped.
     pub fn changed(
         &mut self,
         source: usize,
         kind: ChangeKind,
         object: Value,
-        member: impl Fn(&VersionSummary) -> bool,
-    ) -> Option<Change> {
-        let (uid, rv, summary) = read(&object)?;
+        member: impl Fn(&T) -> bool,
+    ) -> Option<Change<T>> {
+        let (uid, rv, summary) = read::<T>(&object)?;
         if kind == ChangeKind::Deleted || !member(&summary) {
             self.known.remove(&uid)?;
             return Some(Change {
@@ -416,15 +456,15 @@ impl WatchState {
         self.generations.get(&source).copied().unwrap_or_default()
     }
 
-    /// Records a version seen now: a change when it is new or its resourceVersion moved.
+    /// Records an object seen now: a change when it is new or its resourceVersion moved.
     fn upsert(
         &mut self,
         source: usize,
         uid: String,
         resource_version: String,
-        summary: VersionSummary,
+        summary: T,
         object: Value,
-    ) -> Option<Change> {
+    ) -> Option<Change<T>> {
         let generation = self.generation(source);
         let kind = match self.known.get_mut(&uid) {
             Some(known) if known.resource_version == resource_version => {
@@ -453,9 +493,17 @@ impl WatchState {
         })
     }
 
-    /// The known versions.
-    pub fn summaries(&self) -> Vec<VersionSummary> {
+    /// The known objects.
+    pub fn summaries(&self) -> Vec<T> {
         self.known.values().map(|k| k.summary.clone()).collect()
+    }
+
+    /// The known objects of `source`.
+    pub fn of_source(&self, source: usize) -> impl Iterator<Item = &T> {
+        self.known
+            .values()
+            .filter(move |k| k.source == source)
+            .map(|k| &k.summary)
     }
 }
 
@@ -479,7 +527,7 @@ mod tests {
     #[test]
     fn a_relist_reports_only_what_changed_meanwhile() {
         let all = |_: &VersionSummary| true;
-        let mut state = WatchState::new(true);
+        let mut state: WatchState = WatchState::new(true);
         state.listing(0);
         for (name, uid) in [("a", "1"), ("b", "2"), ("c", "3")] {
             assert!(state.listed(0, object(name, uid, "10"), all).is_some());
@@ -513,7 +561,7 @@ mod tests {
     #[test]
     fn live_events_repeating_what_is_known_are_dropped() {
         let all = |_: &VersionSummary| true;
-        let mut state = WatchState::new(false);
+        let mut state: WatchState = WatchState::new(false);
         state.listing(0);
         state.listed(0, object("a", "1", "10"), all);
         state.synced(0);
@@ -540,9 +588,19 @@ mod tests {
     }
 
     #[test]
+    fn a_server_starting_up_is_waited_for_and_a_refusal_is_not() {
+        let status =
+            |code: u16| kube::Error::Api(kube::core::Status::failure("x", "y").with_code(code).boxed());
+        assert!(unavailable(&status(503)));
+        assert!(unavailable(&status(429)));
+        assert!(!unavailable(&status(403)));
+        assert!(!unavailable(&status(410)));
+    }
+
+    #[test]
     fn sources_relist_independently() {
         let all = |_: &VersionSummary| true;
-        let mut state = WatchState::new(false);
+        let mut state: WatchState = WatchState::new(false);
         state.listing(0);
         state.listed(0, object("a", "1", "10"), all);
         state.listing(1);

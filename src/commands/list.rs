@@ -1,5 +1,6 @@
 //! `kubectl kfp list [PIPELINE]`: pipelines of the namespace plus the shared namespace, or the
 //! versions of one pipeline. Collect (API) → transform (rows, pure) → display (printer).
+//! `-w` on either is in `list/watch_overview.rs` and `list/watch_versions.rs`.
 
 use std::collections::HashMap;
 
@@ -23,6 +24,10 @@ use crate::resources::{
 
 use super::{parse_reference, print_objects};
 
+mod watch_overview;
+mod watch_print;
+mod watch_versions;
+
 pub async fn run(session: &Session, args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {
     match &args.reference {
         Some(text) => {
@@ -35,6 +40,7 @@ pub async fn run(session: &Session, args: &ListArgs, printer: &Printer) -> Resul
             }
             list_versions(session, &reference, args, printer).await
         }
+        None if args.watch || args.watch_only => watch_overview::run(session, args, printer).await,
         None => list_pipelines(session, args, printer).await,
     }
 }
@@ -374,7 +380,7 @@ async fn list_versions(
     if args.watch || args.watch_only {
         // The watch lists the versions itself; only the pipeline is needed here.
         let resolved = resolve::pipeline_metadata(session, reference, paging).await?;
-        return super::list_watch::run(session, resolved, args, printer).await;
+        return watch_versions::run(session, resolved, args, printer).await;
     }
     let mut resolved = resolve::pipeline(session, reference, paging).await?;
     if args.selector.is_some() {

@@ -11,7 +11,6 @@ pub mod drift;
 pub mod get;
 pub mod history;
 pub mod list;
-pub mod list_watch;
 pub mod promote;
 pub mod prune;
 pub mod tag;

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -20,7 +21,9 @@ import (
 const shutdownTimeout = 10 * time.Second
 
 type apiServer struct {
-	url string
+	url   string
+	port  int
+	conns *trackingListener
 
 	cancel context.CancelFunc
 	done   chan struct{} // closed when app.Run has returned
@@ -31,14 +34,18 @@ type apiServer struct {
 // through the same steps as the kube-apiserver command (flags, Complete,
 // Validate, app.Run) minus the command's own signal handler, so that this
 // program decides when it stops.
-func startAPIServer(creds *credentials, etcdURL string, extraArgs []string) (*apiServer, error) {
+//
+// port 0 picks a free port; a restart passes the port it had.
+func startAPIServer(creds *credentials, etcdURL string, extraArgs []string, port int) (*apiServer, error) {
 	// Binding here rather than letting kube-apiserver pick a port leaves no
-	// window in which another process could take it.
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	// window in which another process could take it. Go sets SO_REUSEADDR, so
+	// the port of a stopped server can be bound again at once.
+	listener, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		return nil, err
 	}
-	port := listener.Addr().(*net.TCPAddr).Port
+	port = listener.Addr().(*net.TCPAddr).Port
+	conns := &trackingListener{Listener: listener, open: map[net.Conn]struct{}{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	started := false
 	defer func() {
@@ -88,7 +95,7 @@ func startAPIServer(creds *credentials, etcdURL string, extraArgs []string) (*ap
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("kube-apiserver flags: %w", err)
 	}
-	s.SecureServing.Listener = listener
+	s.SecureServing.Listener = conns
 
 	if err := s.GenericServerRunOptions.ComponentGlobalsRegistry.Set(); err != nil {
 		return nil, err
@@ -108,6 +115,8 @@ func startAPIServer(creds *credentials, etcdURL string, extraArgs []string) (*ap
 	started = true
 	a := &apiServer{
 		url:    "https://" + listener.Addr().String(),
+		port:   port,
+		conns:  conns,
 		cancel: cancel,
 		done:   make(chan struct{}),
 	}
@@ -122,11 +131,65 @@ func startAPIServer(creds *credentials, etcdURL string, extraArgs []string) (*ap
 }
 
 // stop shuts kube-apiserver down and waits, within limits, for it to finish.
+// Connections still open after a moment (watches keep a graceful shutdown
+// waiting) are closed, as the end of a kube-apiserver process closes them.
 func (a *apiServer) stop() {
 	a.cancel()
+	select {
+	case <-a.done:
+		return
+	case <-time.After(time.Second):
+	}
+	a.conns.closeAll()
 	select {
 	case <-a.done:
 	case <-time.After(shutdownTimeout):
 		logf("kube-apiserver did not stop within %v", shutdownTimeout)
 	}
+}
+
+// trackingListener remembers the connections it accepted, to close them.
+type trackingListener struct {
+	net.Listener
+	mu   sync.Mutex
+	open map[net.Conn]struct{}
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tracked := &trackedConn{Conn: c, owner: l}
+	l.open[tracked] = struct{}{}
+	return tracked, nil
+}
+
+func (l *trackingListener) closeAll() {
+	l.mu.Lock()
+	conns := make([]net.Conn, 0, len(l.open))
+	for c := range l.open {
+		conns = append(conns, c)
+	}
+	l.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	owner *trackingListener
+	once  sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.owner.mu.Lock()
+		delete(c.owner.open, c)
+		c.owner.mu.Unlock()
+	})
+	return c.Conn.Close()
 }

@@ -52,6 +52,17 @@ func bootstrap(ctx context.Context, serverURL string, creds *credentials, crds [
 	return waitForAccess(ctx, serverURL, creds, namespaces)
 }
 
+// waitForReady waits until a restarted kube-apiserver answers /readyz as admin.
+func waitForReady(ctx context.Context, serverURL string, creds *credentials) error {
+	kube, err := kubernetes.NewForConfig(creds.restConfig(serverURL, adminUser))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	return waitForReadyz(ctx, kube)
+}
+
 // waitForReadyz waits until /readyz passes, which includes the post-start
 // hooks that create the bootstrap RBAC roles and sync the CRD informers.
 func waitForReadyz(ctx context.Context, kube kubernetes.Interface) error {

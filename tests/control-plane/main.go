@@ -8,6 +8,10 @@
 //
 //	ready kubeconfig=DIR/kubeconfig server=https://127.0.0.1:PORT
 //
+// With --exit-on-stdin-eof, a line "restart-apiserver" on stdin stops
+// kube-apiserver and starts it again on the same port and etcd (what a watch
+// meets when a server restarts); "restarted" is printed once it is ready.
+//
 // All state (etcd data, certificates, keys, token file) lives in a fresh
 // DIR/run-* directory that is removed on exit, so every start is a clean
 // cluster. Of kube-controller-manager only the garbage collector runs (so
@@ -17,10 +21,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -159,10 +163,19 @@ func run(cfg *config) error {
 		ws.cleanup()
 		os.Exit(1)
 	}()
+	restarts := make(chan struct{})
 	if cfg.exitOnStdinEOF {
 		go func() {
-			// Whatever is written to stdin is ignored; only its end matters.
-			_, _ = io.Copy(io.Discard, os.Stdin)
+			// Only "restart-apiserver" lines and the end of stdin matter.
+			lines := bufio.NewScanner(os.Stdin)
+			for lines.Scan() {
+				if strings.TrimSpace(lines.Text()) == "restart-apiserver" {
+					select {
+					case restarts <- struct{}{}:
+					case <-ctx.Done():
+					}
+				}
+			}
 			shutdown(errors.New("stdin closed"))
 		}()
 	}
@@ -178,7 +191,7 @@ func run(cfg *config) error {
 	}
 	defer etcd.stop()
 
-	apiserver, err := startAPIServer(creds, etcd.clientURL, cfg.apiserverArgs)
+	apiserver, err := startAPIServer(creds, etcd.clientURL, cfg.apiserverArgs, 0)
 	if err != nil {
 		return err
 	}
@@ -187,13 +200,15 @@ func run(cfg *config) error {
 	// nothing needs its state anyway. Stopping etcd (deferred above) and
 	// exiting is enough.
 
-	// Bootstrapping, and later the wait for a signal, must end as soon as
-	// kube-apiserver dies.
+	// Bootstrapping must end as soon as kube-apiserver dies (later, the loop
+	// below watches it).
+	booted := make(chan struct{})
 	go func() {
 		select {
 		case <-apiserver.done:
 			shutdown(fmt.Errorf("%w: %v", errAPIServerStopped, apiserver.err))
 		case <-ctx.Done():
+		case <-booted:
 		}
 	}()
 	bootCtx, cancelBoot := context.WithTimeoutCause(ctx, cfg.startupTimeout,
@@ -205,6 +220,7 @@ func run(cfg *config) error {
 		}
 		return err
 	}
+	close(booted)
 	gcDone, err := startGarbageCollector(ctx, ws.runDir, apiserver.url, creds)
 	if err != nil {
 		return err
@@ -222,7 +238,28 @@ func run(cfg *config) error {
 	logf("ready after %.1fs", time.Since(started).Seconds())
 	quietLog.ready()
 
-	<-ctx.Done()
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case <-apiserver.done:
+			shutdown(fmt.Errorf("%w: %v", errAPIServerStopped, apiserver.err))
+		case <-restarts:
+			logf("restarting kube-apiserver on port %d", apiserver.port)
+			apiserver.stop()
+			apiserver, err = startAPIServer(creds, etcd.clientURL, cfg.apiserverArgs, apiserver.port)
+			if err != nil {
+				shutdown(fmt.Errorf("restarting kube-apiserver: %w", err))
+				continue
+			}
+			if err := waitForReady(ctx, apiserver.url, creds); err != nil {
+				shutdown(fmt.Errorf("restarted kube-apiserver: %w", err))
+				continue
+			}
+			logf("kube-apiserver restarted")
+			fmt.Println("restarted")
+		}
+	}
 	cause := context.Cause(ctx)
 	logf("shutting down: %v", cause)
 	quietLog.shuttingDown()

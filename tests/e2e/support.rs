@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
@@ -41,7 +41,9 @@ pub struct ControlPlane {
     pub kubeconfig: PathBuf,
     // Held so the server lives as long as the test process; dropping stdin stops it.
     _child: Mutex<Child>,
-    _stdin: Mutex<ChildStdin>,
+    stdin: Mutex<ChildStdin>,
+    // Kept open: the control plane answers on it (a closed pipe would end it).
+    stdout: Mutex<BufReader<ChildStdout>>,
 }
 
 static CONTROL_PLANE: OnceLock<ControlPlane> = OnceLock::new();
@@ -99,11 +101,9 @@ impl ControlPlane {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("start control plane");
-        let stdout = child.stdout.take().expect("stdout");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read ready line");
+        stdout.read_line(&mut line).expect("read ready line");
         let fields = parse_ready(&line).unwrap_or_else(|| {
             let log = std::fs::read_to_string(dir.join("control-plane.log")).unwrap_or_default();
             panic!("control plane did not become ready: {line:?}\n{}", tail(&log, 40))
@@ -118,7 +118,27 @@ impl ControlPlane {
             dir,
             kubeconfig: PathBuf::from(fields.0),
             _child: Mutex::new(child),
-            _stdin: Mutex::new(stdin),
+            stdin: Mutex::new(stdin),
+            stdout: Mutex::new(stdout),
+        }
+    }
+
+    /// Stops kube-apiserver and starts it again on the same etcd and port, as a server
+    /// restart does; returns once it is ready again.
+    #[allow(dead_code)]
+    pub fn restart_apiserver(&self) {
+        let mut stdin = self.stdin.lock().expect("stdin lock");
+        writeln!(stdin, "restart-apiserver").expect("ask for a restart");
+        stdin.flush().expect("flush");
+        let mut line = String::new();
+        self.stdout
+            .lock()
+            .expect("stdout lock")
+            .read_line(&mut line)
+            .expect("read restart answer");
+        if line.trim() != "restarted" {
+            let log = std::fs::read_to_string(self.dir.join("control-plane.log")).unwrap_or_default();
+            panic!("kube-apiserver did not restart: {line:?}\n{}", tail(&log, 40));
         }
     }
 

@@ -1,6 +1,7 @@
-//! `list PIPELINE -w`: the table, then one row per version created, changed or deleted; resumed
-//! after a cut connection or an unreachable server, relisted after 410 Gone without repeating
-//! rows; one object per event with `-o json`. Waits are bounded only to fail instead of hanging.
+//! `list [PIPELINE] -w`: the table, then one row per version (or, without PIPELINE, per
+//! pipeline) created, changed or deleted; resumed after a cut connection, an unreachable or a
+//! restarted server, relisted after 410 Gone without repeating rows; one object per event with
+//! `-o json`. Waits are bounded only to fail instead of hanging.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -113,8 +114,12 @@ fn v(name: &str, latest: bool) -> (String, bool) {
 }
 
 fn add_version(cp: &ControlPlane, ns: &Namespaces, version: &str) {
+    add_version_in(cp, &ns.local, "train", version);
+}
+
+fn add_version_in(cp: &ControlPlane, namespace: &str, pipeline: &str, version: &str) {
     let spec = shared_data("pipelines/variants/train_v2.yaml");
-    cp.create(&ns.local, &version_manifest("train", version, &spec, true));
+    cp.create(namespace, &version_manifest(pipeline, version, &spec, true));
 }
 
 fn watch_command(cp: &ControlPlane, ns: &Namespaces, kubeconfig: &std::path::Path, args: &[&str]) -> Command {
@@ -176,8 +181,187 @@ fn watch_only_with_request_timeout_ends_cleanly() {
         .kfp(&ns, &["list", "train", "--watch-only", "--request-timeout", "2s"])
         .ok();
     assert_eq!(out.stdout, "");
-    // -w needs a pipeline.
-    cp.kfp(&ns, &["list", "-w"]).run().assert_error("PIPELINE");
+    // So does the overview's.
+    let out = cp
+        .kfp(&ns, &["list", "--watch-only", "--request-timeout", "2s"])
+        .ok();
+    assert_eq!(out.stdout, "");
+    // A shared namespace the user may not watch degrades to a warning, as the list does.
+    let out = cp
+        .kfp(&ns, &["list", "-w", "--request-timeout", "2s"])
+        .context("outsider")
+        .namespace(&ns.other)
+        .ok();
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        (
+            "",
+            format!(
+                "warning: cannot watch pipelines in shared namespace {:?}: forbidden; showing namespace {:?} only\nNo pipelines found in namespace {} (shared namespace: {}); watching for new ones.\n",
+                ns.shared, ns.other, ns.other, ns.shared
+            )
+            .as_str()
+        )
+    );
+}
+
+#[test]
+fn watch_of_a_shared_pipeline_shows_and_follows_the_shared_namespace() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("watch-shared");
+    cp.seed(&ns.shared, "train", &["v1"]);
+    let command = watch_command(cp, &ns, &cp.kubeconfig, &["list", "train", "-w"]);
+    let mut watching = Watching::start(command, &cp.dir);
+    let table = watching.next(2);
+    assert!(table[0].starts_with("VERSION"), "{table:?}");
+    let origin = format!("{} (shared)", ns.shared);
+    assert_eq!(overview_cells(&table[1])[..2], ["v1".to_string(), origin.clone()]);
+    assert_eq!(rows(&table[1..]), [v("v1", true)]);
+    next_second();
+    add_version_in(cp, &ns.shared, "train", "v2");
+    let row = watching.next(1).remove(0);
+    assert_eq!(overview_cells(&row)[..2], ["v2".to_string(), origin]);
+    assert_eq!(rows(&[row]), [v("v2", true)]);
+    let (code, rest, stderr) = watching.interrupt();
+    assert_eq!((code, rest), (130, vec![]), "{stderr}");
+}
+
+/// A table row's cells (split on runs of two or more spaces), AGE dropped where it is the last
+/// of five overview columns.
+fn overview_cells(line: &str) -> Vec<String> {
+    let mut cells: Vec<String> = line
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect();
+    if cells.len() == 5 {
+        cells.pop();
+    }
+    cells
+}
+
+fn overview_row(name: &str, origin: &str, versions: usize, latest: &str) -> Vec<String> {
+    vec![name.into(), origin.into(), versions.to_string(), latest.into()]
+}
+
+#[test]
+fn overview_watch_reprints_a_pipeline_row_when_it_or_its_versions_change() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("watch-overview");
+    cp.seed(&ns.local, "train", &["v1"]);
+    cp.seed(&ns.shared, "train", &["v1"]);
+    cp.seed(&ns.shared, "eval", &["v1"]);
+    let command = watch_command(cp, &ns, &cp.kubeconfig, &["list", "-w"]);
+    let mut watching = Watching::start(command, &cp.dir);
+    let table = watching.next(4);
+    let shared = format!("{} (shared)", ns.shared);
+    let shadowed = format!("{} (shared, shadowed)", ns.shared);
+    assert_eq!(
+        table.iter().map(|l| overview_cells(l)).collect::<Vec<_>>(),
+        [
+            ["NAME", "ORIGIN", "VERSIONS", "LATEST"]
+                .map(String::from)
+                .to_vec(),
+            overview_row("eval", &shared, 1, "v1"),
+            overview_row("train", &ns.local, 1, "v1"),
+            overview_row("train", &shadowed, 1, "v1"),
+        ]
+    );
+    next_second();
+    // A version added in the shared namespace: that pipeline's row, now.
+    add_version_in(cp, &ns.shared, "eval", "v2");
+    assert_eq!(
+        overview_cells(&watching.next(1)[0]),
+        overview_row("eval", &shared, 2, "v2")
+    );
+    // A version added locally counts for the local pipeline only.
+    add_version_in(cp, &ns.local, "train", "v2");
+    assert_eq!(
+        overview_cells(&watching.next(1)[0]),
+        overview_row("train", &ns.local, 2, "v2")
+    );
+    // Deleting the local pipeline prints its last row, and the shared one is no longer shadowed.
+    cp.kubectl(
+        "admin",
+        &[
+            "delete",
+            "pipelines.v2beta1.pipelines.kubeflow.org",
+            "train",
+            "-n",
+            &ns.local,
+        ],
+        None,
+    );
+    assert_eq!(
+        watching
+            .next(2)
+            .iter()
+            .map(|l| overview_cells(l))
+            .collect::<Vec<_>>(),
+        [
+            overview_row("train", &ns.local, 2, "v2"),
+            overview_row("train", &shared, 1, "v1"),
+        ]
+    );
+    // A shared pipeline deleted: its last row, once.
+    cp.kubectl(
+        "admin",
+        &[
+            "delete",
+            "pipelines.v2beta1.pipelines.kubeflow.org",
+            "eval",
+            "-n",
+            &ns.shared,
+        ],
+        None,
+    );
+    assert_eq!(
+        overview_cells(&watching.next(1)[0]),
+        overview_row("eval", &shared, 2, "v2")
+    );
+    let (code, rest, stderr) = watching.interrupt();
+    assert_eq!((code, rest), (130, vec![]), "{stderr}");
+}
+
+#[test]
+fn overview_watch_json_prints_one_pipeline_per_event() {
+    let cp = ControlPlane::get();
+    let ns = cp.namespaces("watch-overview-json");
+    cp.seed(&ns.shared, "eval", &["v1"]);
+    let command = watch_command(cp, &ns, &cp.kubeconfig, &["list", "-o", "json", "-w"]);
+    let mut watching = Watching::start(command, &cp.dir);
+    let first = read_json(&mut watching);
+    assert_eq!(
+        (
+            &first["kind"],
+            &first["metadata"]["name"],
+            &first["metadata"]["namespace"]
+        ),
+        (&"Pipeline".into(), &"eval".into(), &ns.shared.as_str().into())
+    );
+    cp.create(&ns.local, &crate::support::pipeline_manifest("train", "new"));
+    let added = read_json(&mut watching);
+    assert_eq!(
+        (&added["kind"], &added["metadata"]["name"]),
+        (&"Pipeline".into(), &"train".into())
+    );
+    assert!(added["metadata"].get("managedFields").is_none());
+    let (code, rest, _) = watching.interrupt();
+    assert_eq!((code, rest), (130, vec![]));
+}
+
+/// One pretty-printed JSON object from the watch's stdout.
+fn read_json(watching: &mut Watching) -> Value {
+    let mut text = String::new();
+    loop {
+        let line = watching.next(1).remove(0);
+        text.push_str(&line);
+        text.push('\n');
+        if line == "}" {
+            return serde_json::from_str(&text).expect("one JSON object");
+        }
+    }
 }
 
 #[test]
@@ -282,6 +466,70 @@ fn compaction_forces_a_relist_without_repeated_rows() {
     let mut changed = rows(&watching.next(2));
     changed.sort();
     assert_eq!(changed, [v("v1", false), v("v3", true)]);
+    let (code, rest, stderr) = watching.interrupt();
+    assert_eq!((code, rest), (130, vec![]), "{stderr}");
+    assert!(
+        stderr.contains("expired (410 Gone): listing again"),
+        "no relist after 410 Gone:\n{stderr}"
+    );
+}
+
+#[test]
+fn watch_resumes_after_the_server_restarted() {
+    // Its own control plane: the restart must not disturb other tests.
+    static CP: OnceLock<ControlPlane> = OnceLock::new();
+    let cp = CP.get_or_init(|| ControlPlane::start_with(&crds_dir(), &[]));
+    let ns = cp.namespaces("watch-restart");
+    let mut watching = start(cp, &ns, &cp.kubeconfig, &["list", "train", "-w", "-v", "4"]);
+    cp.restart_apiserver();
+    add_version(cp, &ns, "v3");
+    // Exactly the new row: neither the resumed watch nor a relist repeats v1 or v2.
+    assert_eq!(rows(&watching.next(1)), [v("v3", true)]);
+    let (code, rest, stderr) = watching.interrupt();
+    assert_eq!((code, rest), (130, vec![]), "{stderr}");
+    // The restart did reach the watch: it ended and was taken up again.
+    assert!(stderr.contains("ended by the server: watching again"), "{stderr}");
+}
+
+#[test]
+fn overview_watch_relists_after_compaction_without_repeated_rows() {
+    let cp = compacting();
+    let ns = cp.namespaces("watch-overview-410");
+    cp.seed(&ns.local, "train", &["v1"]);
+    cp.seed(&ns.shared, "eval", &["v1"]);
+    let proxy = Proxy::start(&cp.kubeconfig);
+    let kubeconfig = proxy.kubeconfig(&cp.kubeconfig, &cp.dir);
+    let command = watch_command(cp, &ns, &kubeconfig, &["list", "-w", "-v", "4"]);
+    let mut watching = Watching::start(command, &cp.dir);
+    assert_eq!(watching.next(3).len(), 3);
+    proxy.set(Mode::Refuse);
+    proxy.cut_open_connections();
+    next_second();
+    add_version(cp, &ns, "v2");
+    // More writes and a few compactions, so the watches' resourceVersions are gone from etcd.
+    for tag in 0..3 {
+        cp.kubectl(
+            "admin",
+            &[
+                "patch",
+                PV,
+                "train-v2",
+                "-n",
+                &ns.local,
+                "--type=merge",
+                "-p",
+                &format!(r#"{{"spec":{{"tags":{{"n":"{tag}"}}}}}}"#),
+            ],
+            None,
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    proxy.set(Mode::Pass);
+    // The relist changes train's row only; eval, unchanged, is not printed again.
+    assert_eq!(
+        overview_cells(&watching.next(1)[0]),
+        overview_row("train", &ns.local, 2, "v2")
+    );
     let (code, rest, stderr) = watching.interrupt();
     assert_eq!((code, rest), (130, vec![]), "{stderr}");
     assert!(

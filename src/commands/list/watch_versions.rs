@@ -7,18 +7,18 @@ use std::collections::HashSet;
 use anyhow::Result;
 use jiff::Timestamp;
 use kube::ResourceExt;
-use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::cli::{ListArgs, OutputFormat, SortBy};
 use crate::client::Session;
 use crate::error::ExitStatus;
-use crate::output::{DataFormat, PlainTable, Printer};
+use crate::output::{PlainTable, Printer};
 use crate::resolve::{self, ResolvedPipeline, newest_first};
 use crate::resources::VersionSummary;
 use crate::watch::{self, Change, Report, Target, WatchState};
 
-use super::list::version_table;
+use super::version_table;
+use super::watch_print::RowPrinter;
 
 /// Watches `resolved`'s versions until interrupted, or until `--request-timeout` passes (exit 0).
 pub async fn run(
@@ -37,8 +37,10 @@ pub async fn run(
     for (source, selector) in selectors.into_iter().enumerate() {
         let target = Target {
             source,
-            namespace: resolved.namespace.clone(),
+            resource: "pipelineversions",
+            namespace: Some(resolved.namespace.clone()),
             selector: Some(selector),
+            forbidden_ends: false,
         };
         let (session, tx, failed_tx) = (session.clone(), tx.clone(), failed_tx.clone());
         tokio::spawn(async move {
@@ -49,7 +51,7 @@ pub async fn run(
     }
     drop((tx, failed_tx));
     let mut printer = WatchPrinter::new(&resolved, args, printer);
-    let mut state = WatchState::new(printer.format.is_some());
+    let mut state = WatchState::new(printer.out.format.is_some());
     let member = |v: &VersionSummary| v.belongs_to(&resolved.pipeline);
     let mut synced: HashSet<usize> = HashSet::new();
     let consume = async {
@@ -69,9 +71,9 @@ pub async fn run(
                     if let Some(change) = state.listed(source, object, member) {
                         if started {
                             printer.change(&change, &state)?;
-                        } else if printer.format.is_some() && !args.watch_only {
+                        } else if printer.out.format.is_some() && !args.watch_only {
                             // Objects are printed as they arrive rather than kept whole.
-                            printer.object(change.object.as_ref())?;
+                            printer.out.object(change.object.as_ref())?;
                         }
                     }
                 }
@@ -85,6 +87,8 @@ pub async fn run(
                         printer.initial_table(&state);
                     }
                 }
+                // Not asked for on these targets.
+                Report::Forbidden(_) => {}
                 Report::Changed(source, kind, object) => {
                     if let Some(change) = state.changed(source, kind, object, member)
                         && started
@@ -105,31 +109,24 @@ pub async fn run(
 
 /// Prints the first table and the rows after it in the same columns.
 struct WatchPrinter<'a> {
-    printer: &'a Printer,
+    out: RowPrinter<'a>,
     resolved: &'a ResolvedPipeline,
-    format: Option<DataFormat>,
     /// `-o name`.
     names: bool,
     wide: bool,
     headers: bool,
     sort_by_name: bool,
-    /// Column widths of what was printed so far (None before the first row).
-    widths: Option<Vec<usize>>,
-    objects_printed: usize,
 }
 
 impl<'a> WatchPrinter<'a> {
     fn new(resolved: &'a ResolvedPipeline, args: &ListArgs, printer: &'a Printer) -> Self {
         WatchPrinter {
-            printer,
+            out: RowPrinter::new(printer, args.output.into()),
             resolved,
-            format: args.output.into(),
             names: args.output == OutputFormat::Name,
             wide: args.output == OutputFormat::Wide,
             headers: !args.no_headers,
             sort_by_name: args.sort_by == Some(SortBy::Name),
-            widths: None,
-            objects_printed: 0,
         }
     }
 
@@ -145,7 +142,7 @@ impl<'a> WatchPrinter<'a> {
     }
 
     fn initial_table(&mut self, state: &WatchState) {
-        if self.format.is_some() {
+        if self.out.format.is_some() {
             return;
         }
         let mut versions = state.summaries();
@@ -155,7 +152,7 @@ impl<'a> WatchPrinter<'a> {
             versions.sort_by(newest_first);
         }
         if versions.is_empty() {
-            self.printer.info(&format!(
+            self.out.printer.info(&format!(
                 "No versions found for pipeline {}/{}; watching for new ones.",
                 self.resolved.namespace,
                 self.resolved.pipeline.name_any()
@@ -168,19 +165,19 @@ impl<'a> WatchPrinter<'a> {
         }
         let latest = resolve::latest(&versions).and_then(|v| v.uid.clone());
         let table = self.table(&versions, latest.as_deref(), self.headers);
-        self.print_rows(&table);
+        self.out.rows(&table);
     }
 
     fn name(&self, version: &VersionSummary) {
-        self.printer.line(&format!(
+        self.out.printer.line(&format!(
             "pipelineversion.pipelines.kubeflow.org/{}",
             version.name
         ));
     }
 
     fn change(&mut self, change: &Change, state: &WatchState) -> Result<()> {
-        if self.format.is_some() {
-            return self.object(change.object.as_ref());
+        if self.out.format.is_some() {
+            return self.out.object(change.object.as_ref());
         }
         if self.names {
             self.name(&change.summary);
@@ -188,70 +185,13 @@ impl<'a> WatchPrinter<'a> {
         }
         let versions = state.summaries();
         let latest = resolve::latest(&versions).and_then(|v| v.uid.clone());
-        let first = self.widths.is_none();
+        let first = self.out.first();
         let table = self.table(
             std::slice::from_ref(&change.summary),
             latest.as_deref(),
             first && self.headers,
         );
-        self.print_rows(&table);
+        self.out.rows(&table);
         Ok(())
-    }
-
-    /// Prints a table's rows padded to the widest cell seen so far in each column, so rows
-    /// printed later line up with the first table.
-    fn print_rows(&mut self, table: &PlainTable) {
-        let mut lines: Vec<&Vec<String>> = table.rows.iter().collect();
-        let headers = table.show_headers.then_some(&table.headers);
-        if let Some(h) = headers {
-            lines.insert(0, h);
-        }
-        let widths = self.widths.get_or_insert_with(|| vec![0; table.headers.len()]);
-        for line in &lines {
-            for (width, cell) in widths.iter_mut().zip(line.iter()) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
-        self.printer.data(&aligned(&lines, widths));
-    }
-
-    fn object(&mut self, object: Option<&Value>) -> Result<()> {
-        let (Some(format), Some(object)) = (self.format, object) else {
-            return Ok(());
-        };
-        let mut object = object.clone();
-        crate::output::trim_object(&mut object);
-        // kubectl separates YAML documents in a watch with `---`.
-        if format == DataFormat::Yaml && self.objects_printed > 0 {
-            self.printer.data("---\n");
-        }
-        self.objects_printed += 1;
-        self.printer.value(&object, format)
-    }
-}
-
-/// Rows with each cell padded to its column's width plus two spaces, as kubectl prints tables.
-fn aligned(lines: &[&Vec<String>], widths: &[usize]) -> String {
-    let mut out = String::new();
-    for line in lines {
-        let mut text = String::new();
-        for (cell, width) in line.iter().zip(widths) {
-            text.push_str(&format!("{cell:<width$}  "));
-        }
-        out.push_str(text.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_are_padded_to_the_widest_cell_of_each_column() {
-        let header = vec!["VERSION".to_string(), "AGE".to_string()];
-        let row = vec!["v10".to_string(), "2s".to_string()];
-        assert_eq!(aligned(&[&header, &row], &[7, 3]), "VERSION  AGE\nv10      2s\n");
     }
 }
