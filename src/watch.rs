@@ -13,7 +13,7 @@ use kube::core::Request;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
 use crate::client::{Action, RETRY_WINDOW, Session, explain};
@@ -78,6 +78,27 @@ impl Target {
             None => format!("/apis/pipelines.kubeflow.org/v2beta1/{}", self.resource),
         }
     }
+}
+
+/// The reports of every target's watch, and the first watch that failed.
+pub struct Watches {
+    pub reports: UnboundedReceiver<Report>,
+    pub failed: UnboundedReceiver<anyhow::Error>,
+}
+
+/// Starts one [`run`] task per target; `reports` ends once every watch has ended.
+pub fn start_all(session: &Session, targets: Vec<Target>, deadline: Option<Instant>) -> Watches {
+    let (tx, reports) = tokio::sync::mpsc::unbounded_channel();
+    let (failed_tx, failed) = tokio::sync::mpsc::unbounded_channel();
+    for target in targets {
+        let (session, tx, failed_tx) = (session.clone(), tx.clone(), failed_tx.clone());
+        tokio::spawn(async move {
+            if let Err(err) = run(session, target, deadline, tx).await {
+                let _ = failed_tx.send(err);
+            }
+        });
+    }
+    Watches { reports, failed }
 }
 
 /// Reports `target`'s versions to `tx` until the receiver goes away, `deadline` passes (the

@@ -431,6 +431,26 @@ fn compacting() -> &'static ControlPlane {
     })
 }
 
+/// Tags `version` three times, two seconds apart: with `compacting()`'s compaction every second,
+/// a watch cut off before these writes cannot resume from its resourceVersion (410 Gone).
+fn outlast_compaction(cp: &ControlPlane, ns: &Namespaces, version: &str) {
+    for tag in 0..3 {
+        let patch = format!(r#"{{"spec":{{"tags":{{"n":"{tag}"}}}}}}"#);
+        let args = [
+            "patch",
+            PV,
+            version,
+            "-n",
+            &ns.local,
+            "--type=merge",
+            "-p",
+            &patch,
+        ];
+        cp.kubectl("admin", &args, None);
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
 #[test]
 fn compaction_forces_a_relist_without_repeated_rows() {
     let cp = compacting();
@@ -444,23 +464,7 @@ fn compaction_forces_a_relist_without_repeated_rows() {
     add_version(cp, &ns, "v3");
     cp.kubectl("admin", &["delete", PV, "train-v1", "-n", &ns.local], None);
     // More writes and a few compactions, so the watch's resourceVersion is gone from etcd.
-    for tag in 0..3 {
-        cp.kubectl(
-            "admin",
-            &[
-                "patch",
-                PV,
-                "train-v3",
-                "-n",
-                &ns.local,
-                "--type=merge",
-                "-p",
-                &format!(r#"{{"spec":{{"tags":{{"n":"{tag}"}}}}}}"#),
-            ],
-            None,
-        );
-        std::thread::sleep(Duration::from_secs(2));
-    }
+    outlast_compaction(cp, &ns, "train-v3");
     proxy.set(Mode::Pass);
     // The relist finds v3 (new) and v1 (gone); v2, unchanged, is not printed again.
     let mut changed = rows(&watching.next(2));
@@ -507,23 +511,7 @@ fn overview_watch_relists_after_compaction_without_repeated_rows() {
     next_second();
     add_version(cp, &ns, "v2");
     // More writes and a few compactions, so the watches' resourceVersions are gone from etcd.
-    for tag in 0..3 {
-        cp.kubectl(
-            "admin",
-            &[
-                "patch",
-                PV,
-                "train-v2",
-                "-n",
-                &ns.local,
-                "--type=merge",
-                "-p",
-                &format!(r#"{{"spec":{{"tags":{{"n":"{tag}"}}}}}}"#),
-            ],
-            None,
-        );
-        std::thread::sleep(Duration::from_secs(2));
-    }
+    outlast_compaction(cp, &ns, "train-v2");
     proxy.set(Mode::Pass);
     // The relist changes train's row only; eval, unchanged, is not printed again.
     assert_eq!(

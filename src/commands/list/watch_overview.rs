@@ -70,32 +70,31 @@ pub async fn run(session: &Session, args: &ListArgs, printer: &Printer) -> Resul
             sources.push((scope, Kind::Versions));
         }
     }
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let (failed_tx, mut failed) = tokio::sync::mpsc::unbounded_channel();
-    for (source, (scope, kind)) in sources.iter().enumerate() {
-        let scope = &scopes[*scope];
-        let target = Target {
-            source,
-            resource: match kind {
-                Kind::Pipelines => "pipelines",
-                Kind::Versions => "pipelineversions",
-            },
-            namespace: scope.namespace.clone(),
-            // `-l` selects pipelines; their versions are counted whatever their labels.
-            selector: match kind {
-                Kind::Pipelines => args.selector.clone(),
-                Kind::Versions => None,
-            },
-            forbidden_ends: scope.shared,
-        };
-        let (session, tx, failed_tx) = (session.clone(), tx.clone(), failed_tx.clone());
-        tokio::spawn(async move {
-            if let Err(err) = watch::run(session, target, deadline, tx).await {
-                let _ = failed_tx.send(err);
+    let targets = sources
+        .iter()
+        .enumerate()
+        .map(|(source, (scope, kind))| {
+            let scope = &scopes[*scope];
+            Target {
+                source,
+                resource: match kind {
+                    Kind::Pipelines => "pipelines",
+                    Kind::Versions => "pipelineversions",
+                },
+                namespace: scope.namespace.clone(),
+                // `-l` selects pipelines; their versions are counted whatever their labels.
+                selector: match kind {
+                    Kind::Pipelines => args.selector.clone(),
+                    Kind::Versions => None,
+                },
+                forbidden_ends: scope.shared,
             }
-        });
-    }
-    drop((tx, failed_tx));
+        })
+        .collect();
+    let watch::Watches {
+        reports: mut rx,
+        mut failed,
+    } = watch::start_all(session, targets, deadline);
     let mut overview = Overview {
         scopes: &scopes,
         sources: &sources,

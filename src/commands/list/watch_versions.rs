@@ -31,25 +31,22 @@ pub async fn run(
     // Two watches, as versions are listed: labelled with the pipeline's name, and unlabelled
     // (matched on spec.pipelineName).
     let (selectors, _) = resolve::membership_selectors(&resolved.pipeline, args.selector.as_deref());
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let (failed_tx, mut failed) = tokio::sync::mpsc::unbounded_channel();
     let sources = selectors.len();
-    for (source, selector) in selectors.into_iter().enumerate() {
-        let target = Target {
+    let targets = selectors
+        .into_iter()
+        .enumerate()
+        .map(|(source, selector)| Target {
             source,
             resource: "pipelineversions",
             namespace: Some(resolved.namespace.clone()),
             selector: Some(selector),
             forbidden_ends: false,
-        };
-        let (session, tx, failed_tx) = (session.clone(), tx.clone(), failed_tx.clone());
-        tokio::spawn(async move {
-            if let Err(err) = watch::run(session, target, deadline, tx).await {
-                let _ = failed_tx.send(err);
-            }
-        });
-    }
-    drop((tx, failed_tx));
+        })
+        .collect();
+    let watch::Watches {
+        reports: mut rx,
+        mut failed,
+    } = watch::start_all(session, targets, deadline);
     let mut printer = WatchPrinter::new(&resolved, args, printer);
     let mut state = WatchState::new(printer.out.format.is_some());
     let member = |v: &VersionSummary| v.belongs_to(&resolved.pipeline);
