@@ -86,6 +86,17 @@ pub struct Watches {
     pub failed: UnboundedReceiver<anyhow::Error>,
 }
 
+impl Watches {
+    /// The next report; None once every watch has ended (their deadline passed); Err as soon
+    /// as one has failed.
+    pub async fn next(&mut self) -> anyhow::Result<Option<Report>> {
+        tokio::select! {
+            report = self.reports.recv() => Ok(report),
+            Some(err) = self.failed.recv() => Err(err),
+        }
+    }
+}
+
 /// Starts one [`run`] task per target; `reports` ends once every watch has ended.
 pub fn start_all(session: &Session, targets: Vec<Target>, deadline: Option<Instant>) -> Watches {
     let (tx, reports) = tokio::sync::mpsc::unbounded_channel();

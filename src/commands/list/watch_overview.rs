@@ -91,10 +91,7 @@ pub async fn run(session: &Session, args: &ListArgs, printer: &Printer) -> Resul
             }
         })
         .collect();
-    let watch::Watches {
-        reports: mut rx,
-        mut failed,
-    } = watch::start_all(session, targets, deadline);
+    let mut watches = watch::start_all(session, targets, deadline);
     let mut overview = Overview {
         scopes: &scopes,
         sources: &sources,
@@ -111,11 +108,7 @@ pub async fn run(session: &Session, args: &ListArgs, printer: &Printer) -> Resul
     let mut forbidden_warned: HashSet<usize> = HashSet::new();
     let consume = async {
         loop {
-            let report = tokio::select! {
-                report = rx.recv() => report,
-                Some(err) = failed.recv() => return Err(err),
-            };
-            let Some(report) = report else {
+            let Some(report) = watches.next().await? else {
                 // Every watch ended: the deadline passed.
                 return Ok(ExitStatus::Success);
             };

@@ -43,21 +43,14 @@ pub async fn run(
             forbidden_ends: false,
         })
         .collect();
-    let watch::Watches {
-        reports: mut rx,
-        mut failed,
-    } = watch::start_all(session, targets, deadline);
+    let mut watches = watch::start_all(session, targets, deadline);
     let mut printer = WatchPrinter::new(&resolved, args, printer);
     let mut state = WatchState::new(printer.out.format.is_some());
     let member = |v: &VersionSummary| v.belongs_to(&resolved.pipeline);
     let mut synced: HashSet<usize> = HashSet::new();
     let consume = async {
         loop {
-            let report = tokio::select! {
-                report = rx.recv() => report,
-                Some(err) = failed.recv() => return Err(err),
-            };
-            let Some(report) = report else {
+            let Some(report) = watches.next().await? else {
                 // Every watch ended: the deadline passed.
                 return Ok(ExitStatus::Success);
             };
