@@ -97,6 +97,21 @@ impl Watches {
     }
 }
 
+/// Runs `work` until it ends, or until `deadline` passes, which ends it with `at_deadline`
+/// (`--request-timeout` on a watch: the user asked it to stop then).
+pub async fn until<T>(
+    deadline: Option<Instant>,
+    work: impl Future<Output = anyhow::Result<T>>,
+    at_deadline: T,
+) -> anyhow::Result<T> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, work)
+            .await
+            .unwrap_or(Ok(at_deadline)),
+        None => work.await,
+    }
+}
+
 /// Starts one [`run`] task per target; `reports` ends once every watch has ended.
 pub fn start_all(session: &Session, targets: Vec<Target>, deadline: Option<Instant>) -> Watches {
     let (tx, reports) = tokio::sync::mpsc::unbounded_channel();

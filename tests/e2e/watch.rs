@@ -371,23 +371,12 @@ fn watch_json_prints_one_object_per_event() {
     cp.seed(&ns.local, "train", &["v1"]);
     let command = watch_command(cp, &ns, &cp.kubeconfig, &["list", "train", "-o", "json", "-w"]);
     let mut watching = Watching::start(command, &cp.dir);
-    let read_object = |watching: &mut Watching| -> Value {
-        let mut text = String::new();
-        loop {
-            let line = watching.next(1).remove(0);
-            text.push_str(&line);
-            text.push('\n');
-            if line == "}" {
-                return serde_json::from_str(&text).expect("one JSON object");
-            }
-        }
-    };
-    let first = read_object(&mut watching);
+    let first = read_json(&mut watching);
     assert_eq!(first["kind"], "PipelineVersion");
     assert_eq!(first["metadata"]["name"], "train-v1");
     assert!(first["metadata"].get("managedFields").is_none());
     add_version(cp, &ns, "v2");
-    let added = read_object(&mut watching);
+    let added = read_json(&mut watching);
     assert_eq!(added["metadata"]["name"], "train-v2");
     assert!(added["spec"]["pipelineSpec"].is_object());
     let (code, rest, _) = watching.interrupt();

@@ -145,12 +145,7 @@ pub async fn run(session: &Session, args: &ListArgs, printer: &Printer) -> Resul
             }
         }
     };
-    match deadline {
-        Some(deadline) => tokio::time::timeout_at(deadline, consume)
-            .await
-            .unwrap_or(Ok(ExitStatus::Success)),
-        None => consume.await,
-    }
+    watch::until(deadline, consume, ExitStatus::Success).await
 }
 
 /// What the watches saw, and the rows as last printed (or as the first table showed them).

@@ -89,12 +89,7 @@ pub async fn run(
             }
         }
     };
-    match deadline {
-        Some(deadline) => tokio::time::timeout_at(deadline, consume)
-            .await
-            .unwrap_or(Ok(ExitStatus::Success)),
-        None => consume.await,
-    }
+    watch::until(deadline, consume, ExitStatus::Success).await
 }
 
 /// Prints the first table and the rows after it in the same columns.
